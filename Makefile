@@ -1,0 +1,115 @@
+# ngx_scep: an nginx module that gives every portal user a certificate.
+#
+#   make              the module (build/ngx_http_scep_module.so) and tools
+#   make unit         core unit tests, built with AddressSanitizer and UBSan
+#   make integration  end-to-end tests against slapd, scepserver and nginx
+#   make test         both, after installing what they need
+#   make demo         a portal on loopback with a sample directory and CA
+#   make deps         installs every dependency with apt-get
+
+NGINX_SRC  ?= /usr/share/nginx/src
+PYTHON     ?= /usr/bin/python3
+PYTEST_ARGS ?=
+
+BUILD      := build
+NGX_BUILD  := $(BUILD)/nginx
+MODULE     := $(BUILD)/ngx_http_scep_module.so
+
+CORE_SRCS  := $(sort $(wildcard scep/*.c ldap/*.c agent-proto/*.c))
+CORE_HDRS  := $(sort $(wildcard scep/*.h ldap/*.h agent-proto/*.h))
+MOD_SRCS   := $(sort $(wildcard ngx_scep_module/*.c ngx_scep_module/*.h))
+UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+UNIT_OBJS  := $(patsubst %.c,$(BUILD)/unit/obj/%.o,$(CORE_SRCS))
+
+LIBS       := -lldap -llber -lcurl -lssl -lcrypto
+
+UNIT_CC     := clang
+UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
+               -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer -I.
+
+TOOL_CC     := cc
+TOOL_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra -Werror -I.
+
+# nginx's generated Makefile lists the module's files: configure again
+# whenever a file is added or removed.
+SRC_LIST   := $(BUILD)/sources.list
+$(shell mkdir -p $(BUILD); \
+        echo '$(NGINX_SRC) $(CORE_SRCS) $(CORE_HDRS) $(MOD_SRCS)' \
+        | cmp -s - $(SRC_LIST) \
+        || echo '$(NGINX_SRC) $(CORE_SRCS) $(CORE_HDRS) $(MOD_SRCS)' \
+           > $(SRC_LIST))
+
+
+# keep the sanitizer-built objects between runs
+.SECONDARY: $(UNIT_OBJS)
+
+.PHONY: all module tools unit integration test demo demo-stop deps bench \
+        clean
+
+all: module tools
+
+module: $(MODULE)
+
+$(NGX_BUILD)/objs/Makefile: config $(SRC_LIST)
+	rm -rf $(NGX_BUILD)
+	cp -a $(NGINX_SRC) $(NGX_BUILD)
+	cd $(NGX_BUILD) && ./configure --with-compat --with-threads \
+	    --with-http_ssl_module --add-dynamic-module=$(CURDIR) \
+	    > configure.log 2>&1 \
+	    || { tail -20 configure.log; exit 1; }
+
+$(MODULE): $(NGX_BUILD)/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) $(MOD_SRCS)
+	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile modules
+	cp $(NGX_BUILD)/objs/ngx_http_scep_module.so $@
+
+tools:
+
+
+# unit tests: the core only, no nginx
+
+$(BUILD)/unit/obj/%.o: %.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(BUILD)/unit/%: tests/unit/%.c $(UNIT_OBJS) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(UNIT_CFLAGS) $< $(UNIT_OBJS) -o $@ -lcmocka $(LIBS)
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do \
+	    echo "== $$t"; \
+	    ASAN_OPTIONS=detect_leaks=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $$t; \
+	done
+
+
+# integration tests: real slapd, scepserver and nginx on loopback
+
+integration: all
+	$(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+
+
+demo: deps
+	$(MAKE) all
+	$(PYTHON) tools/demo.py start
+
+demo-stop:
+	$(PYTHON) tools/demo.py stop
+
+
+deps:
+	@sh tools/deps.sh
+
+bench: all
+	$(PYTHON) bench/run.py
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs, with apt-get, every Debian package the build, the tests and the
+# demo need.  Quiet and quick when everything is already there.
+set -eu
+
+packages="
+    build-essential clang libclang-rt-14-dev
+    nginx nginx-dev libpcre2-dev zlib1g-dev
+    libssl-dev openssl libldap-dev libcurl4-openssl-dev libcmocka-dev
+    slapd ldap-utils scep openconnect
+    python3 python3-pytest python3-cryptography libxml2-utils
+    curl ca-certificates procps iproute2 wrk
+"
+
+missing=
+for p in $packages; do
+    if ! dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null \
+         | grep -q '^install ok installed$'
+    then
+        missing="$missing $p"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing"
+
+sudo=
+if [ "$(id -u)" -ne 0 ]; then
+    sudo=sudo
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo -E apt-get install -y -qq --no-install-recommends $missing >/dev/null
