@@ -1,0 +1,325 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/asn1t.h>
+#include <openssl/bn.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include "scep_certs.h"
+#include "scep_transaction.h"
+
+
+/*
+ * The serialized form, in DER:
+ *
+ *   SEQUENCE {
+ *     version        INTEGER (1),
+ *     transactionID  PrintableString,
+ *     key            PrivateKeyInfo,
+ *     signer         Certificate,
+ *     subject        Name,
+ *     issuer         Name }
+ *
+ * PrivateKeyInfo wipes its key bytes when freed.
+ */
+typedef struct {
+    ASN1_INTEGER            *version;
+    ASN1_PRINTABLESTRING    *id;
+    PKCS8_PRIV_KEY_INFO     *key;
+    X509                    *signer;
+    X509_NAME               *subject;
+    X509_NAME               *issuer;
+} scep_transaction_record;
+
+ASN1_SEQUENCE(scep_transaction_record) = {
+    ASN1_SIMPLE(scep_transaction_record, version, ASN1_INTEGER),
+    ASN1_SIMPLE(scep_transaction_record, id, ASN1_PRINTABLESTRING),
+    ASN1_SIMPLE(scep_transaction_record, key, PKCS8_PRIV_KEY_INFO),
+    ASN1_SIMPLE(scep_transaction_record, signer, X509),
+    ASN1_SIMPLE(scep_transaction_record, subject, X509_NAME),
+    ASN1_SIMPLE(scep_transaction_record, issuer, X509_NAME)
+} static_ASN1_SEQUENCE_END(scep_transaction_record)
+
+IMPLEMENT_STATIC_ASN1_ALLOC_FUNCTIONS(scep_transaction_record)
+IMPLEMENT_STATIC_ASN1_ENCODE_FUNCTIONS(scep_transaction_record)
+
+#define SCEP_TRANSACTION_VERSION  1
+
+
+int
+scep_transaction_id_of(EVP_PKEY *key, char *id, size_t len)
+{
+    int             n;
+    unsigned int    md_len;
+    unsigned char  *spki, md[EVP_MAX_MD_SIZE];
+
+    if (len < 2 * 32 + 1) {
+        return -1;
+    }
+
+    spki = NULL;
+    n = i2d_PUBKEY(key, &spki);
+
+    if (n <= 0) {
+        return -1;
+    }
+
+    if (!EVP_Digest(spki, (size_t) n, md, &md_len, EVP_sha256(), NULL)) {
+        OPENSSL_free(spki);
+        return -1;
+    }
+
+    OPENSSL_free(spki);
+    scep_hex(md, md_len, id);
+
+    return 0;
+}
+
+
+static X509 *
+scep_signer_create(EVP_PKEY *key, const X509_NAME *subject,
+    const EVP_MD *md, scep_error_t *err)
+{
+    X509          *cert;
+    BIGNUM        *serial;
+    unsigned char  rnd[8];
+
+    cert = X509_new();
+    serial = BN_new();
+
+    /* a positive 63-bit serial: unique enough for a throwaway signer */
+    if (cert == NULL || serial == NULL
+        || RAND_bytes(rnd, sizeof(rnd)) != 1)
+    {
+        goto failed;
+    }
+
+    rnd[0] &= 0x7f;
+
+    if (BN_bin2bn(rnd, sizeof(rnd), serial) == NULL
+        || BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(cert)) == NULL
+        || !X509_set_version(cert, X509_VERSION_3)
+        || !X509_set_subject_name(cert, subject)
+        || !X509_set_issuer_name(cert, subject)
+        || !X509_gmtime_adj(X509_getm_notBefore(cert),
+                            -SCEP_SIGNER_BACKDATE_SECONDS)
+        || !X509_time_adj_ex(X509_getm_notAfter(cert),
+                             SCEP_SIGNER_VALIDITY_DAYS, 0, NULL)
+        || !X509_set_pubkey(cert, key)
+        || X509_sign(cert, key, md) <= 0)
+    {
+        goto failed;
+    }
+
+    BN_free(serial);
+
+    return cert;
+
+failed:
+
+    BN_free(serial);
+    X509_free(cert);
+    scep_error_set(err, SCEP_ERR_INTERNAL, NULL,
+                   "cannot make the self-signed certificate that signs "
+                   "the request");
+    scep_error_add_openssl(err);
+
+    return NULL;
+}
+
+
+scep_transaction_t *
+scep_transaction_create(EVP_PKEY *key, const X509_NAME *subject,
+    const X509_NAME *issuer, const EVP_MD *md, scep_error_t *err)
+{
+    scep_transaction_t  *t;
+
+    t = calloc(1, sizeof(scep_transaction_t));
+    if (t == NULL) {
+        scep_error_set(err, SCEP_ERR_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
+
+    if (scep_transaction_id_of(key, t->id, sizeof(t->id)) != 0
+        || !EVP_PKEY_up_ref(key))
+    {
+        free(t);
+        scep_error_set(err, SCEP_ERR_INTERNAL, NULL,
+                       "cannot derive a transactionID from the key");
+        scep_error_add_openssl(err);
+        return NULL;
+    }
+
+    t->key = key;
+    t->subject = X509_NAME_dup(subject);
+    t->issuer = X509_NAME_dup(issuer);
+
+    if (t->subject == NULL || t->issuer == NULL) {
+        scep_transaction_free(t);
+        scep_error_set(err, SCEP_ERR_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
+
+    t->signer = scep_signer_create(key, subject, md, err);
+
+    if (t->signer == NULL) {
+        scep_transaction_free(t);
+        return NULL;
+    }
+
+    return t;
+}
+
+
+void
+scep_transaction_free(scep_transaction_t *t)
+{
+    if (t == NULL) {
+        return;
+    }
+
+    EVP_PKEY_free(t->key);
+    X509_free(t->signer);
+    X509_NAME_free(t->subject);
+    X509_NAME_free(t->issuer);
+    free(t);
+}
+
+
+int
+scep_transaction_serialize(const scep_transaction_t *t, unsigned char **buf,
+    size_t *len, scep_error_t *err)
+{
+    int                       n;
+    unsigned char            *out;
+    scep_transaction_record  *rec;
+
+    *buf = NULL;
+    *len = 0;
+
+    rec = scep_transaction_record_new();
+    if (rec == NULL) {
+        return scep_error_set(err, SCEP_ERR_NOMEM, NULL, "out of memory");
+    }
+
+    n = -1;
+
+    /* the record's own members are replaced: new() made empty ones */
+    PKCS8_PRIV_KEY_INFO_free(rec->key);
+    X509_free(rec->signer);
+    X509_NAME_free(rec->subject);
+    X509_NAME_free(rec->issuer);
+
+    rec->key = EVP_PKEY2PKCS8(t->key);
+    rec->signer = X509_dup(t->signer);
+    rec->subject = X509_NAME_dup(t->subject);
+    rec->issuer = X509_NAME_dup(t->issuer);
+
+    if (rec->key != NULL && rec->signer != NULL && rec->subject != NULL
+        && rec->issuer != NULL
+        && ASN1_INTEGER_set(rec->version, SCEP_TRANSACTION_VERSION)
+        && ASN1_STRING_set(rec->id, t->id, (int) strlen(t->id)))
+    {
+        out = NULL;
+        n = i2d_scep_transaction_record(rec, &out);
+
+        if (n > 0) {
+            *buf = out;
+            *len = (size_t) n;
+        }
+    }
+
+    scep_transaction_record_free(rec);
+
+    if (n <= 0) {
+        scep_error_set(err, SCEP_ERR_INTERNAL, NULL,
+                       "cannot serialize the SCEP transaction");
+        scep_error_add_openssl(err);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* The parts must belong together: key, signer and transactionID. */
+static int
+scep_transaction_check(scep_transaction_t *t, const ASN1_STRING *id)
+{
+    char  expected[SCEP_TRANSACTION_ID_MAX + 1];
+
+    if (scep_transaction_id_of(t->key, expected, sizeof(expected)) != 0
+        || ASN1_STRING_length(id) != (int) strlen(expected)
+        || memcmp(ASN1_STRING_get0_data(id), expected, strlen(expected))
+           != 0
+        || X509_check_private_key(t->signer, t->key) != 1)
+    {
+        return -1;
+    }
+
+    memcpy(t->id, expected, sizeof(expected));
+
+    return 0;
+}
+
+
+scep_transaction_t *
+scep_transaction_deserialize(const unsigned char *buf, size_t len,
+    scep_error_t *err)
+{
+    scep_transaction_t       *t;
+    const unsigned char      *p;
+    scep_transaction_record  *rec;
+
+    if (len == 0 || len > SCEP_TRANSACTION_MAX_LEN) {
+        scep_error_set(err, SCEP_ERR_INPUT, NULL,
+                       "a saved SCEP transaction is 1 to %d bytes, not %zu",
+                       SCEP_TRANSACTION_MAX_LEN, len);
+        return NULL;
+    }
+
+    p = buf;
+    rec = d2i_scep_transaction_record(NULL, &p, (long) len);
+
+    if (rec == NULL || p != buf + len
+        || ASN1_INTEGER_get(rec->version) != SCEP_TRANSACTION_VERSION)
+    {
+        scep_transaction_record_free(rec);
+        scep_error_set(err, SCEP_ERR_INPUT, NULL,
+                       "the saved SCEP transaction is damaged or of "
+                       "another version");
+        return NULL;
+    }
+
+    t = calloc(1, sizeof(scep_transaction_t));
+    if (t == NULL) {
+        scep_transaction_record_free(rec);
+        scep_error_set(err, SCEP_ERR_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
+
+    t->key = EVP_PKCS82PKEY(rec->key);
+
+    /* the record gives up its parts rather than copying them */
+    t->signer = rec->signer;
+    t->subject = rec->subject;
+    t->issuer = rec->issuer;
+    rec->signer = NULL;
+    rec->subject = NULL;
+    rec->issuer = NULL;
+
+    if (t->key == NULL || scep_transaction_check(t, rec->id) != 0) {
+        scep_transaction_record_free(rec);
+        scep_transaction_free(t);
+        scep_error_set(err, SCEP_ERR_INPUT, NULL,
+                       "the saved SCEP transaction's key, signer "
+                       "certificate and transactionID do not match");
+        return NULL;
+    }
+
+    scep_transaction_record_free(rec);
+
+    return t;
+}

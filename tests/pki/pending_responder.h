@@ -1,0 +1,80 @@
+/*
+ * pending_responder: a small SCEP server for tests, with its own CA,
+ * built on the project's pkiMessage codec (scep/scep_message.h).
+ *
+ * It answers GetCACaps, GetCACert (the CA alone, or with --ra the CA and
+ * two RA certificates as NDES does: CertRep is then signed with the RA
+ * signature certificate and requests are decrypted with the RA encryption
+ * key) and PKIOperation by POST and GET.  Each transaction is answered
+ * PENDING --pending times (PKCSReq and CertPoll both count), then SUCCESS
+ * with a certificate for its CSR; with --fail N every request is answered
+ * FAILURE with failInfo N.
+ *
+ * Files in --dir: ca.pem (and ra-sign.pem, ra-encrypt.pem), csr-N.der
+ * for each CSR received, and "port", written last, when it accepts.  One
+ * line per operation on stdout: "op=... answer=...".
+ */
+
+#ifndef PENDING_RESPONDER_H
+#define PENDING_RESPONDER_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "scep/scep_message.h"
+
+
+#define RESPONDER_TXNS      256
+#define RESPONDER_BODY_MAX  (256 * 1024)
+
+
+typedef struct {
+    char            id[SCEP_TRANSACTION_ID_MAX + 1];
+    int             answers;          /* PKCSReq and CertPoll seen */
+    X509_REQ       *csr;
+    X509           *issued;
+} responder_txn_t;
+
+typedef struct {
+    int               pending;        /* PENDING answers before SUCCESS */
+    int               fail_info;      /* -1: no FAILURE mode */
+    const char       *fail_text;
+    int               ra;             /* NDES shape */
+    const char       *caps;           /* GetCACaps answer */
+    const char       *challenge;      /* required, or NULL */
+    const char       *dir;
+
+    EVP_PKEY         *ca_key, *ra_key;
+    X509             *ca, *ra_sign, *ra_enc;
+
+    responder_txn_t   txns[RESPONDER_TXNS];
+    int               ntxns;
+    int               csr_seq;
+} responder_t;
+
+/* One HTTP answer. */
+typedef struct {
+    int              status;
+    const char      *content_type;
+    unsigned char   *body;            /* OPENSSL_malloc'd */
+    size_t           len;
+} responder_answer_t;
+
+
+/* Makes the CA (and RA certificates) and writes their PEM files. */
+int responder_pki_init(responder_t *r);
+
+void responder_pki_free(responder_t *r);
+
+/*
+ * Answers one SCEP operation; message is the decoded "message" parameter
+ * of a GET, or the body of a POST.
+ */
+void responder_handle(responder_t *r, const char *method,
+    const char *operation, const unsigned char *message, size_t len,
+    responder_answer_t *answer);
+
+
+#endif /* PENDING_RESPONDER_H */
