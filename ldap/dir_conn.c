@@ -1,0 +1,439 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <openldap.h>
+
+#include "dir_conn.h"
+#include "dir_error.h"
+#include "dir_tcp.h"
+
+
+static void
+dir_conn_timeval(long ms, struct timeval *tv)
+{
+    tv->tv_sec = ms / 1000;
+    tv->tv_usec = (ms % 1000) * 1000;
+}
+
+
+static int
+dir_conn_uses_tls(const dir_config_t *cfg, const char *url)
+{
+    return cfg->starttls || strncasecmp(url, "ldaps://", 8) == 0;
+}
+
+
+static int
+dir_conn_set_options(const dir_config_t *cfg, LDAP *ld, const char *url,
+    dir_error_t *err)
+{
+    int             version;
+    struct timeval  connect_tv, op_tv;
+
+    version = LDAP_VERSION3;
+    dir_conn_timeval(cfg->connect_timeout_ms, &connect_tv);
+    dir_conn_timeval(cfg->timeout_ms, &op_tv);
+
+    /*
+     * Referrals off: chasing one would send the service account's or the
+     * user's password to a server that is not configured.  Asynchronous
+     * mode is what makes libldap bound the TLS handshake by the network
+     * timeout (see dir_tcp.h).
+     */
+    if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version)
+        != LDAP_OPT_SUCCESS
+        || ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF)
+           != LDAP_OPT_SUCCESS
+        || ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON)
+           != LDAP_OPT_SUCCESS
+        || ldap_set_option(ld, LDAP_OPT_CONNECT_ASYNC, LDAP_OPT_ON)
+           != LDAP_OPT_SUCCESS
+        || ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &connect_tv)
+           != LDAP_OPT_SUCCESS
+        || ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op_tv) != LDAP_OPT_SUCCESS)
+    {
+        return dir_error_set(err, DIR_ERR_INTERNAL, url,
+                             "libldap refused the connection options for "
+                             "%s", url);
+    }
+
+    return 0;
+}
+
+
+static int
+dir_conn_set_tls(const dir_config_t *cfg, LDAP *ld, const char *url,
+    dir_error_t *err)
+{
+    int  demand, min_protocol, client;
+
+    demand = LDAP_OPT_X_TLS_DEMAND;
+    min_protocol = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
+    client = 0;
+
+    if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand)
+        != LDAP_OPT_SUCCESS
+        || ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &min_protocol)
+           != LDAP_OPT_SUCCESS)
+    {
+        return dir_error_set(err, DIR_ERR_INTERNAL, url,
+                             "libldap refused the TLS options for %s", url);
+    }
+
+    if (cfg->ca_file != NULL
+        && ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, cfg->ca_file)
+           != LDAP_OPT_SUCCESS)
+    {
+        return dir_error_set(err, DIR_ERR_INTERNAL, url,
+                             "libldap refused tls_trusted_certificate for "
+                             "%s", url);
+    }
+
+    /* the settings above take effect only in a context of the handle's own */
+    if (ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &client)
+        != LDAP_OPT_SUCCESS)
+    {
+        return dir_error_set(err, DIR_ERR_CONFIG, url,
+                             "tls_trusted_certificate \"%s\" cannot be "
+                             "loaded for %s: it must be a readable file of "
+                             "PEM certificates",
+                             cfg->ca_file != NULL ? cfg->ca_file
+                                                  : "(system default)",
+                             url);
+    }
+
+    return 0;
+}
+
+
+static int
+dir_conn_set_all(const dir_config_t *cfg, LDAP *ld, const char *url,
+    dir_error_t *err)
+{
+    if (dir_conn_set_options(cfg, ld, url, err) != 0) {
+        return -1;
+    }
+
+    if (dir_conn_uses_tls(cfg, url)) {
+        return dir_conn_set_tls(cfg, ld, url, err);
+    }
+
+    return 0;
+}
+
+
+int
+dir_conn_check_tls(const dir_config_t *cfg, dir_error_t *err)
+{
+    int     rc;
+    LDAP   *ld;
+    size_t  i;
+
+    for (i = 0; i < cfg->nurls; i++) {
+        if (!dir_conn_uses_tls(cfg, cfg->urls[i])) {
+            continue;
+        }
+
+        if (ldap_initialize(&ld, cfg->urls[i]) != LDAP_SUCCESS) {
+            return dir_error_set(err, DIR_ERR_CONFIG, cfg->urls[i],
+                                 "url \"%s\" cannot be used",
+                                 cfg->urls[i]);
+        }
+
+        rc = dir_conn_set_all(cfg, ld, cfg->urls[i], err);
+        ldap_unbind_ext_s(ld, NULL, NULL);
+
+        /* every url shares the same TLS settings */
+        return rc;
+    }
+
+    return 0;
+}
+
+
+/*
+ * libldap reports a certificate that does not verify with no reason of
+ * its own: say what to check.
+ */
+static int
+dir_conn_handshake(const dir_config_t *cfg, LDAP *ld, const char *url,
+    dir_error_t *err)
+{
+    int  rc;
+
+    rc = ldap_install_tls(ld);
+    if (rc == LDAP_SUCCESS) {
+        return 0;
+    }
+
+    if (rc == LDAP_TIMEOUT) {
+        return dir_error_set(err, DIR_ERR_TIMEOUT, url,
+                             "LDAP server %s: the TLS handshake took longer "
+                             "than %ld ms", url, cfg->connect_timeout_ms);
+    }
+
+    return dir_error_set(err, DIR_ERR_UNAVAILABLE, url,
+                         "LDAP server %s: the TLS handshake failed (%s); "
+                         "check that its certificate verifies with "
+                         "tls_trusted_certificate and names the url's host",
+                         url, ldap_err2string(rc));
+}
+
+
+static int
+dir_conn_starttls(const dir_config_t *cfg, LDAP *ld, const char *url,
+    dir_error_t *err)
+{
+    int             rc;
+    char           *oid;
+    struct berval  *data;
+
+    oid = NULL;
+    data = NULL;
+
+    rc = ldap_extended_operation_s(ld, LDAP_EXOP_START_TLS, NULL, NULL, NULL,
+                                   &oid, &data);
+    ldap_memfree(oid);
+    ber_bvfree(data);
+
+    if (rc != LDAP_SUCCESS) {
+        dir_error_ldap(err, ld, url, rc, "StartTLS", cfg->timeout_ms);
+
+        /* a server that will not speak TLS is no server for us */
+        if (err != NULL && err->code == DIR_ERR_SERVER) {
+            err->code = DIR_ERR_UNAVAILABLE;
+        }
+
+        return -1;
+    }
+
+    return dir_conn_handshake(cfg, ld, url, err);
+}
+
+
+static int
+dir_conn_connect(const dir_config_t *cfg, const char *url, LDAP **ldp,
+    dir_error_t *err)
+{
+    int           fd, rc, port, ldaps;
+    LDAP         *ld;
+    LDAPURLDesc  *lud;
+
+    *ldp = NULL;
+
+    if (ldap_url_parse(url, &lud) != LDAP_URL_SUCCESS) {
+        return dir_error_set(err, DIR_ERR_CONFIG, url,
+                             "url \"%s\" is not a valid LDAP URL", url);
+    }
+
+    ldaps = strcasecmp(lud->lud_scheme, "ldaps") == 0;
+    port = lud->lud_port != 0 ? lud->lud_port : (ldaps ? LDAPS_PORT
+                                                       : LDAP_PORT);
+
+    rc = dir_tcp_connect(url, lud->lud_host, port, cfg->connect_timeout_ms,
+                         &fd, err);
+    ldap_free_urldesc(lud);
+
+    if (rc != 0) {
+        return -1;
+    }
+
+    rc = ldap_init_fd(fd, LDAP_PROTO_TCP, url, &ld);
+    if (rc != LDAP_SUCCESS) {
+        close(fd);
+        return dir_error_set(err, DIR_ERR_NOMEM, url,
+                             "libldap could not take the connection to %s: "
+                             "%s", url, ldap_err2string(rc));
+    }
+
+    if (dir_conn_set_all(cfg, ld, url, err) != 0
+        || (ldaps && dir_conn_handshake(cfg, ld, url, err) != 0)
+        || (cfg->starttls && dir_conn_starttls(cfg, ld, url, err) != 0))
+    {
+        ldap_unbind_ext_s(ld, NULL, NULL);
+        return -1;
+    }
+
+    *ldp = ld;
+
+    return 0;
+}
+
+
+static int
+dir_conn_open_url(const dir_config_t *cfg, const char *url,
+    dir_conn_role_t role, dir_conn_t **connp, dir_error_t *err)
+{
+    LDAP        *ld;
+    dir_conn_t  *conn;
+
+    if (dir_conn_connect(cfg, url, &ld, err) != 0) {
+        return -1;
+    }
+
+    conn = calloc(1, sizeof(dir_conn_t));
+    if (conn == NULL) {
+        ldap_unbind_ext_s(ld, NULL, NULL);
+        return dir_error_set(err, DIR_ERR_NOMEM, url,
+                             "out of memory connecting to %s", url);
+    }
+
+    conn->ld = ld;
+    conn->url = url;
+    conn->role = role;
+
+    if (role == DIR_CONN_SEARCH
+        && dir_conn_bind_service(cfg, conn, err) != 0)
+    {
+        dir_conn_close(conn);
+        return -1;
+    }
+
+    *connp = conn;
+
+    return 0;
+}
+
+
+int
+dir_conn_open(const dir_config_t *cfg, dir_conn_role_t role,
+    dir_conn_t **connp, dir_error_t *err)
+{
+    size_t  i;
+
+    *connp = NULL;
+
+    for (i = 0; i < cfg->nurls; i++) {
+        if (dir_conn_open_url(cfg, cfg->urls[i], role, connp, err) == 0) {
+            return 0;
+        }
+
+        /* the next server may do better; a refused account will not */
+        if (err != NULL && err->code != DIR_ERR_UNAVAILABLE
+            && err->code != DIR_ERR_TIMEOUT)
+        {
+            return -1;
+        }
+    }
+
+    return -1;
+}
+
+
+/*
+ * After a timeout the server may still answer the abandoned request, and
+ * after a local error the handle may be half-way through a message:
+ * either way the connection cannot be trusted with the next login.
+ */
+static void
+dir_conn_check_health(dir_conn_t *conn, int rc)
+{
+    switch (rc) {
+
+    case LDAP_SERVER_DOWN:
+    case LDAP_CONNECT_ERROR:
+    case LDAP_TIMEOUT:
+    case LDAP_LOCAL_ERROR:
+    case LDAP_ENCODING_ERROR:
+    case LDAP_DECODING_ERROR:
+    case LDAP_NO_MEMORY:
+        conn->broken = 1;
+        break;
+
+    default:
+        break;
+    }
+}
+
+
+int
+dir_conn_bind(dir_conn_t *conn, const char *dn, const char *password,
+    size_t password_len, dir_bound_t as)
+{
+    int            rc;
+    struct berval  cred;
+
+    cred.bv_val = (char *) password;
+    cred.bv_len = password_len;
+
+    rc = ldap_sasl_bind_s(conn->ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL,
+                          NULL);
+
+    /* the only reference to the password this client made */
+    explicit_bzero(&cred, sizeof(struct berval));
+
+    conn->bound = (rc == LDAP_SUCCESS) ? as : DIR_BOUND_NOBODY;
+    dir_conn_check_health(conn, rc);
+
+    return rc;
+}
+
+
+int
+dir_conn_bind_service(const dir_config_t *cfg, dir_conn_t *conn,
+    dir_error_t *err)
+{
+    int          rc;
+    const char  *dn, *password;
+
+    dn = cfg->bind_dn != NULL ? cfg->bind_dn : "";
+    password = cfg->bind_password != NULL ? cfg->bind_password : "";
+
+    rc = dir_conn_bind(conn, dn, password, strlen(password),
+                       DIR_BOUND_SERVICE);
+
+    if (rc == LDAP_SUCCESS) {
+        return 0;
+    }
+
+    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH) {
+        return dir_error_set(err, DIR_ERR_CONFIG, conn->url,
+                             "LDAP server %s refused the service account: "
+                             "%s; check bind_dn and bind_password",
+                             conn->url, ldap_err2string(rc));
+    }
+
+    return dir_error_ldap(err, conn->ld, conn->url, rc,
+                          "the service account's bind", cfg->timeout_ms);
+}
+
+
+int
+dir_conn_search(const dir_config_t *cfg, dir_conn_t *conn, const char *base,
+    dir_scope_t scope, const char *filter, char **attrs, int sizelimit,
+    LDAPMessage **res)
+{
+    int               rc;
+    struct timeval    tv;
+    static const int  scopes[] = {
+        [DIR_SCOPE_BASE] = LDAP_SCOPE_BASE,
+        [DIR_SCOPE_ONE] = LDAP_SCOPE_ONELEVEL,
+        [DIR_SCOPE_SUB] = LDAP_SCOPE_SUBTREE
+    };
+
+    *res = NULL;
+    dir_conn_timeval(cfg->timeout_ms, &tv);
+
+    rc = ldap_search_ext_s(conn->ld, base, scopes[scope], filter, attrs, 0,
+                           NULL, NULL, &tv, sizelimit, res);
+
+    dir_conn_check_health(conn, rc);
+
+    return rc;
+}
+
+
+void
+dir_conn_close(dir_conn_t *conn)
+{
+    if (conn == NULL) {
+        return;
+    }
+
+    ldap_unbind_ext_s(conn->ld, NULL, NULL);
+    free(conn);
+}
