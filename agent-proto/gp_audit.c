@@ -1,0 +1,122 @@
+/*
+ * The audit line of one login.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent-proto/gp_audit.h"
+#include "agent-proto/gp_buf.h"
+#include "agent-proto/gp_group.h"
+#include "agent-proto/gp_portal.h"
+#include "scep/scep_subject.h"
+
+
+static void gp_audit_value(gp_buf_t *b, const char *key, const char *value,
+    size_t len);
+static void gp_audit_groups(gp_buf_t *b, const dir_user_t *user);
+
+
+void
+gp_audit_compose(const gp_audit_t *a, const X509_NAME *subject,
+    gp_portal_result_t *res)
+{
+    char      text[1024];
+    size_t    len;
+    gp_buf_t  b;
+
+    gp_buf_init(&b, 4096);
+
+    gp_buf_printf(&b, "result=%s status=%d", gp_result_name(res->kind),
+                  res->status);
+
+    gp_audit_value(&b, "login", a->login, a->login_len);
+
+    if (a->user != NULL) {
+        gp_audit_value(&b, "user", a->user->username,
+                       strlen(a->user->username));
+        gp_audit_groups(&b, a->user);
+    }
+
+    if (a->profile != NULL) {
+        gp_buf_add_str(&b, " profile=");
+        gp_audit_value(&b, NULL, a->profile->name, strlen(a->profile->name));
+        gp_buf_printf(&b, " mode=%s challenge=%s",
+                      scep_mode_name(a->profile->mode),
+                      scep_challenge_name(a->profile->challenge));
+    }
+
+    if (a->matched != NULL) {
+        gp_audit_value(&b, "matched", a->matched, strlen(a->matched));
+    }
+
+    if (subject != NULL && scep_name_to_text(subject, text, sizeof(text)) >= 0)
+    {
+        gp_audit_value(&b, "subject", text, strlen(text));
+    }
+
+    if (a->serial != NULL) {
+        gp_audit_value(&b, "serial", a->serial, strlen(a->serial));
+    }
+
+    if (a->issuer != NULL) {
+        gp_audit_value(&b, "issuer", a->issuer, strlen(a->issuer));
+    }
+
+    if (res->reason[0] != '\0') {
+        gp_buf_add_str(&b, " reason=\"");
+        gp_buf_add_log(&b, res->reason, strlen(res->reason),
+                       sizeof(res->reason));
+        gp_buf_add_str(&b, "\"");
+    }
+
+    free(res->audit);
+    res->audit = b.failed ? NULL : gp_buf_take(&b, &len);
+
+    gp_buf_free(&b);
+}
+
+
+/* key="value", or just "value" when key is NULL */
+
+static void
+gp_audit_value(gp_buf_t *b, const char *key, const char *value, size_t len)
+{
+    if (key != NULL) {
+        gp_buf_printf(b, " %s=", key);
+    }
+
+    gp_buf_add_str(b, "\"");
+    gp_buf_add_log(b, value, len, GP_AUDIT_VALUE_MAX);
+    gp_buf_add_str(b, "\"");
+}
+
+
+static void
+gp_audit_groups(gp_buf_t *b, const dir_user_t *user)
+{
+    char    name[256];
+    size_t  i, n;
+
+    gp_buf_add_str(b, " groups=\"");
+
+    for (i = 0; i < user->ngroups && i < GP_AUDIT_GROUPS_MAX; i++) {
+        if (i > 0) {
+            gp_buf_add_str(b, ",");
+        }
+
+        if (gp_dn_first_value(user->groups[i], name, sizeof(name), &n) != 0) {
+            gp_buf_add_log(b, user->groups[i], strlen(user->groups[i]),
+                           GP_AUDIT_VALUE_MAX);
+            continue;
+        }
+
+        gp_buf_add_log(b, name, n, GP_AUDIT_VALUE_MAX);
+    }
+
+    if (user->ngroups > GP_AUDIT_GROUPS_MAX) {
+        gp_buf_printf(b, ",...(%zu)", user->ngroups);
+    }
+
+    gp_buf_add_str(b, "\"");
+}

@@ -1,0 +1,308 @@
+
+/*
+ * ngx_http_scep_module: a remote-access portal that gives every user a
+ * certificate of their own through the enterprise PKI's SCEP service.
+ *
+ * This file holds the directive table, the configuration's life cycle
+ * and the per-worker start; each concern lives in its own file.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_scep_module.h"
+#include "scep/scep_http.h"
+
+
+static void *ngx_http_scep_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_scep_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_scep_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_scep_init_process(ngx_cycle_t *cycle);
+static void ngx_http_scep_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_command_t  ngx_http_scep_commands[] = {
+
+    { ngx_string("scep_profile"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
+      ngx_http_scep_profile_block,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_directory"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
+      ngx_http_scep_directory_block,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_portal"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_scep_portal,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_portal_name"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, portal_name),
+      NULL },
+
+    { ngx_string("scep_default_profile"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_scep_default_profile,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_group_profile"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_scep_group_profile,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_allow_group"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
+                        |NGX_CONF_1MORE,
+      ngx_http_scep_allow_group,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_gateway"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
+                        |NGX_CONF_TAKE123,
+      ngx_http_scep_gateway,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, thread_pool_name),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_scep_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_scep_postconfiguration,       /* postconfiguration */
+
+    ngx_http_scep_create_main_conf,        /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_scep_create_loc_conf,         /* create location configuration */
+    ngx_http_scep_merge_loc_conf           /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_scep_module = {
+    NGX_MODULE_V1,
+    &ngx_http_scep_module_ctx,             /* module context */
+    ngx_http_scep_commands,                /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_scep_init_process,            /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_scep_exit_process,            /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static void *
+ngx_http_scep_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_scep_main_conf_t  *smcf;
+
+    smcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_scep_main_conf_t));
+    if (smcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&smcf->profiles, cf->pool, 4,
+                       sizeof(ngx_http_scep_profile_t *))
+        != NGX_OK
+        || ngx_array_init(&smcf->directories, cf->pool, 2,
+                          sizeof(ngx_http_scep_directory_t *))
+           != NGX_OK
+        || ngx_array_init(&smcf->refs, cf->pool, 8,
+                          sizeof(ngx_http_scep_ref_t))
+           != NGX_OK
+        || ngx_array_init(&smcf->portals, cf->pool, 2,
+                          sizeof(ngx_http_scep_loc_conf_t *))
+           != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return smcf;
+}
+
+
+static void *
+ngx_http_scep_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_scep_loc_conf_t  *slcf;
+
+    slcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_scep_loc_conf_t));
+    if (slcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     slcf->directory = NULL;
+     *     slcf->portal_name = { 0, NULL };
+     *     slcf->thread_pool_name = { 0, NULL };
+     *     slcf->portal = NULL;
+     */
+
+    slcf->default_profile = NGX_CONF_UNSET_PTR;
+    slcf->group_profiles = NGX_CONF_UNSET_PTR;
+    slcf->allow_groups = NGX_CONF_UNSET_PTR;
+    slcf->gateways = NGX_CONF_UNSET_PTR;
+
+    return slcf;
+}
+
+
+static char *
+ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_scep_loc_conf_t *prev = parent;
+    ngx_http_scep_loc_conf_t *conf = child;
+
+    ngx_conf_merge_str_value(conf->portal_name, prev->portal_name, "portal");
+    ngx_conf_merge_str_value(conf->thread_pool_name, prev->thread_pool_name,
+                             "default");
+
+    ngx_conf_merge_ptr_value(conf->default_profile, prev->default_profile,
+                             NULL);
+    ngx_conf_merge_ptr_value(conf->group_profiles, prev->group_profiles,
+                             NULL);
+    ngx_conf_merge_ptr_value(conf->allow_groups, prev->allow_groups, NULL);
+    ngx_conf_merge_ptr_value(conf->gateways, prev->gateways, NULL);
+
+    if (conf->portal_set) {
+        conf->thread_pool = ngx_thread_pool_add(cf, &conf->thread_pool_name);
+        if (conf->thread_pool == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_scep_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_uint_t                  i;
+    ngx_http_scep_loc_conf_t  **portals;
+    ngx_http_scep_main_conf_t  *smcf;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_scep_module);
+
+    if (ngx_http_scep_refs_resolve(cf, smcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    portals = smcf->portals.elts;
+
+    for (i = 0; i < smcf->portals.nelts; i++) {
+        if (ngx_http_scep_portal_build(cf, portals[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Directory connections and their cache belong to one worker process:
+ * they are made after the fork, never shared between processes.
+ */
+
+static ngx_int_t
+ngx_http_scep_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                   i;
+    dir_error_t                  derr;
+    scep_error_t                 serr;
+    ngx_http_scep_main_conf_t   *smcf;
+    ngx_http_scep_directory_t  **dirs;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_scep_module);
+    if (smcf == NULL) {
+        return NGX_OK;
+    }
+
+    if (smcf->profiles.nelts && scep_http_global_init(&serr) != 0) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "scep: %s", serr.message);
+        return NGX_ERROR;
+    }
+
+    dirs = smcf->directories.elts;
+
+    for (i = 0; i < smcf->directories.nelts; i++) {
+        dirs[i]->dir = dir_create(&dirs[i]->config, &derr);
+
+        if (dirs[i]->dir == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                          "scep_directory \"%V\": %s",
+                          &dirs[i]->block.name, derr.message);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The thread pools are torn down before this runs (they belong to a core
+ * module), so no task can still be using a directory.
+ */
+
+static void
+ngx_http_scep_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                   i;
+    ngx_http_scep_main_conf_t   *smcf;
+    ngx_http_scep_directory_t  **dirs;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_scep_module);
+    if (smcf == NULL) {
+        return;
+    }
+
+    dirs = smcf->directories.elts;
+
+    for (i = 0; i < smcf->directories.nelts; i++) {
+        if (dirs[i]->dir) {
+            dir_destroy(dirs[i]->dir);
+            dirs[i]->dir = NULL;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+
+/*
+ * ngx_http_scep_module: shared configuration types of the nginx glue.
+ */
+
+
+#ifndef _NGX_HTTP_SCEP_MODULE_H_INCLUDED_
+#define _NGX_HTTP_SCEP_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "scep/scep_profile.h"
+#include "ldap/dir.h"
+#include "agent-proto/gp_portal.h"
+
+
+/*
+ * "scep_profile" and "scep_directory" blocks share one parser: a table of
+ * sub-directives, each remembered with the line it was set on, so that an
+ * error found when the block is checked as a whole still points at the
+ * line to fix.
+ */
+
+typedef struct ngx_http_scep_block_s  ngx_http_scep_block_t;
+
+typedef struct ngx_http_scep_sub_s  ngx_http_scep_sub_t;
+
+typedef char *(*ngx_http_scep_sub_set_pt)(ngx_conf_t *cf,
+    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
+
+struct ngx_http_scep_sub_s {
+    ngx_str_t                  name;
+    ngx_uint_t                 nargs_min;
+    ngx_uint_t                 nargs_max;
+    ngx_uint_t                 repeat;     /* may be given more than once */
+    ngx_http_scep_sub_set_pt   set;
+    size_t                     offset;     /* into the core's struct */
+};
+
+struct ngx_http_scep_block_s {
+    const char                *kind;       /* "scep_profile" */
+    ngx_str_t                  name;
+    ngx_str_t                  file;
+    ngx_uint_t                 line;
+    ngx_http_scep_sub_t       *subs;
+    ngx_uint_t                *lines;      /* per sub-directive, 0: unset */
+    void                      *conf;       /* the core's struct */
+};
+
+
+typedef struct {
+    ngx_http_scep_block_t      block;
+    scep_profile_t             profile;
+} ngx_http_scep_profile_t;
+
+
+typedef struct {
+    ngx_http_scep_block_t      block;
+    dir_config_t               config;
+    ngx_array_t                urls;       /* of char * */
+    ngx_array_t                mail_attrs; /* of char * */
+    dir_t                     *dir;        /* per worker process */
+} ngx_http_scep_directory_t;
+
+
+/* A name used in a location, resolved once every block is known. */
+typedef struct {
+    ngx_str_t                  name;
+    ngx_str_t                  file;
+    ngx_uint_t                 line;
+    const char                *directive;
+    void                     **target;
+    ngx_uint_t                 directory;  /* 1: a directory, 0: a profile */
+} ngx_http_scep_ref_t;
+
+
+typedef struct {
+    ngx_array_t                profiles;     /* ngx_http_scep_profile_t * */
+    ngx_array_t                directories;  /* ngx_http_scep_directory_t * */
+    ngx_array_t                refs;         /* ngx_http_scep_ref_t */
+    ngx_array_t                portals;      /* ngx_http_scep_loc_conf_t * */
+} ngx_http_scep_main_conf_t;
+
+
+typedef struct {
+    ngx_str_t                  group;
+    ngx_http_scep_profile_t   *profile;
+} ngx_http_scep_group_profile_t;
+
+
+typedef struct {
+    ngx_http_scep_directory_t *directory;    /* scep_portal */
+    ngx_str_t                  portal_name;
+    ngx_http_scep_profile_t   *default_profile;
+    ngx_array_t               *group_profiles;
+    ngx_array_t               *allow_groups; /* of char * */
+    ngx_array_t               *gateways;     /* of gp_gateway_t */
+    ngx_thread_pool_t         *thread_pool;
+    ngx_str_t                  thread_pool_name;
+
+    ngx_str_t                  file;         /* where scep_portal is */
+    ngx_uint_t                 line;
+    unsigned                   portal_set:1;
+
+    gp_portal_t               *portal;       /* built once names resolve */
+} ngx_http_scep_loc_conf_t;
+
+
+extern ngx_module_t  ngx_http_scep_module;
+
+
+/* ngx_http_scep_block.c */
+char *ngx_http_scep_block_parse(ngx_conf_t *cf, ngx_http_scep_block_t *block);
+char *ngx_http_scep_block_error(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    const char *directive, const char *message);
+char *ngx_http_scep_block_error_at(ngx_conf_t *cf,
+    ngx_http_scep_block_t *block, const char *directive, const char *message);
+ngx_int_t ngx_http_scep_block_is_set(ngx_http_scep_block_t *block,
+    const char *directive);
+char *ngx_http_scep_sub_string(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf);
+char *ngx_http_scep_sub_path(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf);
+char *ngx_http_scep_sub_secret_file(ngx_conf_t *cf,
+    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
+char *ngx_http_scep_sub_msec(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf);
+char *ngx_http_scep_sub_flag(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf);
+char *ngx_http_scep_conf_cstr(ngx_str_t *value);
+
+/* ngx_http_scep_profile_conf.c */
+char *ngx_http_scep_profile_block(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* ngx_http_scep_directory_conf.c */
+char *ngx_http_scep_directory_block(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* ngx_http_scep_portal_conf.c */
+char *ngx_http_scep_portal(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_scep_default_profile(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_scep_group_profile(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_scep_allow_group(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_scep_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_scep_portal_build(ngx_conf_t *cf,
+    ngx_http_scep_loc_conf_t *slcf);
+char *ngx_http_scep_ref_add(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_uint_t directory, void **target);
+ngx_int_t ngx_http_scep_refs_resolve(ngx_conf_t *cf,
+    ngx_http_scep_main_conf_t *smcf);
+
+/* ngx_http_scep_portal.c */
+ngx_int_t ngx_http_scep_portal_handler(ngx_http_request_t *r);
+
+
+#endif /* _NGX_HTTP_SCEP_MODULE_H_INCLUDED_ */

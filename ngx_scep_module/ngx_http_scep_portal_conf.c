@@ -1,0 +1,363 @@
+
+/*
+ * The portal's location directives, and the names they use: profiles
+ * and directories may be defined anywhere at http level, before or after
+ * the locations that name them, so names are resolved once the whole
+ * configuration has been read.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_scep_module.h"
+
+
+char *
+ngx_http_scep_ref_add(ngx_conf_t *cf, ngx_str_t *name, ngx_uint_t directory,
+    void **target)
+{
+    ngx_str_t                  *value;
+    ngx_http_scep_ref_t        *ref;
+    ngx_http_scep_main_conf_t  *smcf;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_scep_module);
+    value = cf->args->elts;
+
+    ref = ngx_array_push(&smcf->refs);
+    if (ref == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ref->name = *name;
+    ref->file = cf->conf_file->file.name;
+    ref->line = cf->conf_file->line;
+    ref->directive = (char *) value[0].data;
+    ref->target = target;
+    ref->directory = directory;
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_scep_refs_resolve(ngx_conf_t *cf, ngx_http_scep_main_conf_t *smcf)
+{
+    ngx_uint_t                  i, j, n;
+    ngx_http_scep_ref_t        *ref;
+    ngx_http_scep_block_t      *block;
+    ngx_http_scep_profile_t   **profiles;
+    ngx_http_scep_directory_t **directories;
+
+    ref = smcf->refs.elts;
+    profiles = smcf->profiles.elts;
+    directories = smcf->directories.elts;
+
+    for (i = 0; i < smcf->refs.nelts; i++) {
+
+        n = ref[i].directory ? smcf->directories.nelts
+                             : smcf->profiles.nelts;
+
+        for (j = 0; j < n; j++) {
+            block = ref[i].directory ? &directories[j]->block
+                                     : &profiles[j]->block;
+
+            if (block->name.len == ref[i].name.len
+                && ngx_strncmp(block->name.data, ref[i].name.data,
+                               ref[i].name.len) == 0)
+            {
+                *ref[i].target = ref[i].directory ? (void *) directories[j]
+                                                  : (void *) profiles[j];
+                break;
+            }
+        }
+
+        if (j == n) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "%s: %s \"%V\" is not defined in %V:%ui",
+                          ref[i].directive,
+                          ref[i].directory ? "scep_directory"
+                                           : "scep_profile",
+                          &ref[i].name, &ref[i].file, ref[i].line);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+char *
+ngx_http_scep_portal(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_scep_loc_conf_t *slcf = conf;
+
+    ngx_str_t                  *value;
+    ngx_http_core_loc_conf_t   *clcf;
+    ngx_http_scep_main_conf_t  *smcf;
+    ngx_http_scep_loc_conf_t  **portal;
+
+    if (slcf->portal_set) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    slcf->portal_set = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_scep_portal_handler;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_scep_module);
+
+    portal = ngx_array_push(&smcf->portals);
+    if (portal == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *portal = slcf;
+    slcf->file = cf->conf_file->file.name;
+    slcf->line = cf->conf_file->line;
+
+    return ngx_http_scep_ref_add(cf, &value[1], 1,
+                                 (void **) &slcf->directory);
+}
+
+
+char *
+ngx_http_scep_default_profile(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_scep_loc_conf_t *slcf = conf;
+
+    ngx_str_t  *value;
+
+    if (slcf->default_profile != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    slcf->default_profile = NULL;
+
+    return ngx_http_scep_ref_add(cf, &value[1], 0,
+                                 (void **) &slcf->default_profile);
+}
+
+
+char *
+ngx_http_scep_group_profile(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_scep_loc_conf_t *slcf = conf;
+
+    ngx_str_t                      *value;
+    ngx_http_scep_group_profile_t  *gp;
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || ngx_http_scep_conf_cstr(&value[1]) == NULL) {
+        return "needs a group name without NUL bytes";
+    }
+
+    if (slcf->group_profiles == NGX_CONF_UNSET_PTR) {
+        slcf->group_profiles = ngx_array_create(cf->pool, 4,
+                                   sizeof(ngx_http_scep_group_profile_t));
+        if (slcf->group_profiles == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    gp = ngx_array_push(slcf->group_profiles);
+    if (gp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    gp->group = value[1];
+    gp->profile = NULL;
+
+    return ngx_http_scep_ref_add(cf, &value[2], 0, (void **) &gp->profile);
+}
+
+
+char *
+ngx_http_scep_allow_group(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_scep_loc_conf_t *slcf = conf;
+
+    char        **group;
+    ngx_str_t    *value;
+    ngx_uint_t    i;
+
+    value = cf->args->elts;
+
+    if (slcf->allow_groups == NGX_CONF_UNSET_PTR) {
+        slcf->allow_groups = ngx_array_create(cf->pool, 4, sizeof(char *));
+        if (slcf->allow_groups == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (value[i].len == 0 || ngx_http_scep_conf_cstr(&value[i]) == NULL) {
+            return "needs group names without NUL bytes";
+        }
+
+        group = ngx_array_push(slcf->allow_groups);
+        if (group == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *group = (char *) value[i].data;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* scep_gateway ADDRESS [name=TEXT] [priority=N]; */
+
+char *
+ngx_http_scep_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_scep_loc_conf_t *slcf = conf;
+
+    u_char        *p;
+    ngx_int_t      n;
+    ngx_str_t     *value, s;
+    ngx_uint_t     i;
+    gp_gateway_t  *gw;
+
+    value = cf->args->elts;
+
+    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
+        if (!(isalnum(*p) || *p == '.' || *p == '-' || *p == ':'
+              || *p == '[' || *p == ']'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "scep_gateway: \"%V\" is not a host[:port]",
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (value[1].len == 0) {
+        return "needs an address";
+    }
+
+    if (slcf->gateways == NGX_CONF_UNSET_PTR) {
+        slcf->gateways = ngx_array_create(cf->pool, 2, sizeof(gp_gateway_t));
+        if (slcf->gateways == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    gw = ngx_array_push(slcf->gateways);
+    if (gw == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    gw->address = (char *) value[1].data;
+    gw->name = gw->address;
+    gw->priority = (int) slcf->gateways->nelts;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "name=", 5) == 0) {
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
+
+            if (s.len == 0 || ngx_http_scep_conf_cstr(&s) == NULL) {
+                goto invalid;
+            }
+
+            gw->name = (char *) s.data;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "priority=", 9) == 0) {
+            n = ngx_atoi(value[i].data + 9, value[i].len - 9);
+            if (n == NGX_ERROR || n < 1 || n > 1000) {
+                goto invalid;
+            }
+
+            gw->priority = (int) n;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "scep_gateway: invalid parameter \"%V\", "
+                       "use name=TEXT and priority=1..1000", &value[i]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * Hands the portal's settings to the core as plain C, once every name
+ * is resolved and the location's settings are merged.
+ */
+
+ngx_int_t
+ngx_http_scep_portal_build(ngx_conf_t *cf, ngx_http_scep_loc_conf_t *slcf)
+{
+    ngx_uint_t                      i, n;
+    gp_portal_t                    *portal;
+    gp_group_profile_t             *map;
+    ngx_http_scep_group_profile_t  *gp;
+
+    portal = ngx_pcalloc(cf->pool, sizeof(gp_portal_t));
+    if (portal == NULL) {
+        return NGX_ERROR;
+    }
+
+    portal->name = (char *) slcf->portal_name.data;
+
+    if (slcf->default_profile) {
+        portal->default_profile = &slcf->default_profile->profile;
+    }
+
+    if (slcf->group_profiles) {
+        n = slcf->group_profiles->nelts;
+        gp = slcf->group_profiles->elts;
+
+        map = ngx_pcalloc(cf->pool, n * sizeof(gp_group_profile_t));
+        if (map == NULL) {
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < n; i++) {
+            map[i].group = (char *) gp[i].group.data;
+            map[i].profile = &gp[i].profile->profile;
+        }
+
+        portal->group_profiles = map;
+        portal->ngroup_profiles = n;
+    }
+
+    if (portal->default_profile == NULL && portal->ngroup_profiles == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "scep_portal needs a profile: give "
+                      "scep_default_profile or scep_group_profile "
+                      "in %V:%ui", &slcf->file, slcf->line);
+        return NGX_ERROR;
+    }
+
+    if (slcf->allow_groups) {
+        portal->allow_groups = slcf->allow_groups->elts;
+        portal->nallow_groups = slcf->allow_groups->nelts;
+    }
+
+    if (slcf->gateways) {
+        portal->gateways = slcf->gateways->elts;
+        portal->ngateways = slcf->gateways->nelts;
+    }
+
+    slcf->portal = portal;
+
+    return NGX_OK;
+}

@@ -1,0 +1,349 @@
+
+/*
+ * scep_profile NAME { ... }: one PKI and the certificates asked of it.
+ * The values are judged by the validators of the SCEP core, so that the
+ * portal, the agent and the tests accept exactly the same profiles.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <openssl/crypto.h>
+
+#include "ngx_http_scep_module.h"
+
+
+static char *ngx_http_scep_profile_word(ngx_conf_t *cf,
+    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
+static char *ngx_http_scep_profile_san(ngx_conf_t *cf,
+    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
+static char *ngx_http_scep_profile_key_usage(ngx_conf_t *cf,
+    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
+static char *ngx_http_scep_profile_password_file(ngx_conf_t *cf,
+    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
+static void ngx_http_scep_profile_cleanup(void *data);
+
+
+#define ngx_http_scep_profile_slot(field)  offsetof(scep_profile_t, field)
+
+
+static ngx_http_scep_sub_t  ngx_http_scep_profile_subs[] = {
+
+    { ngx_string("mode"), 1, 1, 0,
+      ngx_http_scep_profile_word, 0 },
+
+    { ngx_string("challenge"), 1, 1, 0,
+      ngx_http_scep_profile_word, 0 },
+
+    { ngx_string("challenge_password"), 1, 1, 0,
+      ngx_http_scep_sub_string,
+      ngx_http_scep_profile_slot(challenge_password) },
+
+    { ngx_string("challenge_password_file"), 1, 1, 0,
+      ngx_http_scep_profile_password_file,
+      ngx_http_scep_profile_slot(challenge_password) },
+
+    { ngx_string("challenge_url"), 1, 1, 0,
+      ngx_http_scep_sub_string,
+      ngx_http_scep_profile_slot(challenge_url) },
+
+    { ngx_string("challenge_username"), 1, 1, 0,
+      ngx_http_scep_sub_string,
+      ngx_http_scep_profile_slot(challenge_username) },
+
+    { ngx_string("challenge_auth"), 1, 1, 0,
+      ngx_http_scep_profile_word, 0 },
+
+    { ngx_string("server_url"), 1, 1, 0,
+      ngx_http_scep_sub_string,
+      ngx_http_scep_profile_slot(server_url) },
+
+    { ngx_string("ca_ident"), 1, 1, 0,
+      ngx_http_scep_sub_string,
+      ngx_http_scep_profile_slot(ca_ident) },
+
+    { ngx_string("subject"), 1, 1, 0,
+      ngx_http_scep_sub_string,
+      ngx_http_scep_profile_slot(subject) },
+
+    { ngx_string("subject_alt_name"), 1, 2, 0,
+      ngx_http_scep_profile_san, 0 },
+
+    { ngx_string("key_bits"), 1, 1, 0,
+      ngx_http_scep_profile_word, 0 },
+
+    { ngx_string("digest"), 1, 1, 0,
+      ngx_http_scep_profile_word, 0 },
+
+    { ngx_string("key_usage"), 1, 2, 0,
+      ngx_http_scep_profile_key_usage, 0 },
+
+    { ngx_string("ca_fingerprint"), 1, 1, 0,
+      ngx_http_scep_profile_word, 0 },
+
+    { ngx_string("tls_trusted_certificate"), 1, 1, 0,
+      ngx_http_scep_sub_path,
+      ngx_http_scep_profile_slot(trusted_ca) },
+
+    { ngx_string("tls_certificate"), 1, 1, 0,
+      ngx_http_scep_sub_path,
+      ngx_http_scep_profile_slot(client_cert) },
+
+    { ngx_string("tls_certificate_key"), 1, 1, 0,
+      ngx_http_scep_sub_path,
+      ngx_http_scep_profile_slot(client_key) },
+
+    { ngx_string("fips"), 1, 1, 0,
+      ngx_http_scep_sub_flag,
+      ngx_http_scep_profile_slot(fips) },
+
+    { ngx_string("connect_timeout"), 1, 1, 0,
+      ngx_http_scep_sub_msec,
+      ngx_http_scep_profile_slot(connect_timeout_ms) },
+
+    { ngx_string("timeout"), 1, 1, 0,
+      ngx_http_scep_sub_msec,
+      ngx_http_scep_profile_slot(timeout_ms) },
+
+    { ngx_null_string, 0, 0, 0, NULL, 0 }
+};
+
+
+char *
+ngx_http_scep_profile_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_scep_main_conf_t *smcf = conf;
+
+    char                      *rv;
+    ngx_str_t                 *value;
+    ngx_uint_t                 i;
+    scep_error_t               err;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_scep_profile_t   *prof, **profp;
+
+    value = cf->args->elts;
+
+    profp = smcf->profiles.elts;
+    for (i = 0; i < smcf->profiles.nelts; i++) {
+        if (profp[i]->block.name.len == value[1].len
+            && ngx_strncmp(profp[i]->block.name.data, value[1].data,
+                           value[1].len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "scep_profile \"%V\" is duplicate, "
+                               "the first is in %V:%ui",
+                               &value[1], &profp[i]->block.file,
+                               profp[i]->block.line);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (value[1].len == 0
+        || ngx_http_scep_conf_cstr(&value[1]) == NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "scep_profile needs a name");
+        return NGX_CONF_ERROR;
+    }
+
+    prof = ngx_pcalloc(cf->pool, sizeof(ngx_http_scep_profile_t));
+    if (prof == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_scep_profile_cleanup;
+    cln->data = prof;
+
+    scep_profile_init(&prof->profile, (char *) value[1].data);
+
+    prof->block.kind = "scep_profile";
+    prof->block.name = value[1];
+    prof->block.subs = ngx_http_scep_profile_subs;
+    prof->block.conf = &prof->profile;
+
+    rv = ngx_http_scep_block_parse(cf, &prof->block);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    if (scep_profile_validate(&prof->profile, &err) != 0) {
+        return ngx_http_scep_block_error(cf, &prof->block,
+                                         err.field[0] ? err.field : NULL,
+                                         err.message);
+    }
+
+    profp = ngx_array_push(&smcf->profiles);
+    if (profp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *profp = prof;
+
+    return NGX_CONF_OK;
+}
+
+
+/* Directives that take one word judged by a parser of the SCEP core. */
+
+static char *
+ngx_http_scep_profile_word(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf)
+{
+    scep_profile_t  *p = conf;
+
+    int            rc;
+    char          *word;
+    ngx_str_t     *value;
+    scep_error_t   err;
+
+    value = cf->args->elts;
+
+    scep_error_clear(&err);
+
+    word = ngx_http_scep_conf_cstr(&value[1]);
+    if (word == NULL) {
+        return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
+                                         "the value holds a NUL byte");
+    }
+
+    if (ngx_strcmp(sub->name.data, "mode") == 0) {
+        rc = scep_parse_mode(word, &p->mode, &err);
+
+    } else if (ngx_strcmp(sub->name.data, "challenge") == 0) {
+        rc = scep_parse_challenge(word, &p->challenge, &err);
+
+    } else if (ngx_strcmp(sub->name.data, "challenge_auth") == 0) {
+        rc = scep_parse_http_auth(word, &p->challenge_auth, &err);
+
+    } else if (ngx_strcmp(sub->name.data, "key_bits") == 0) {
+        rc = scep_parse_key_bits(word, &p->key_bits, &err);
+
+    } else if (ngx_strcmp(sub->name.data, "digest") == 0) {
+        rc = scep_parse_digest(word, &p->digest, &err);
+
+    } else {
+        rc = scep_parse_fingerprint(word, p->ca_fingerprint,
+                                    &p->ca_fingerprint_len, &err);
+    }
+
+    if (rc != 0) {
+        return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
+                                         err.message);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_scep_profile_san(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf)
+{
+    scep_profile_t  *p = conf;
+
+    char          *word;
+    ngx_str_t     *value;
+    scep_error_t   err;
+
+    value = cf->args->elts;
+
+    scep_error_clear(&err);
+
+    word = ngx_http_scep_conf_cstr(&value[1]);
+
+    if (word == NULL || scep_parse_san_type(word, &p->san_type, &err) != 0) {
+        return ngx_http_scep_block_error(cf, block, "subject_alt_name",
+                                         word ? err.message
+                                         : "the value holds a NUL byte");
+    }
+
+    if (cf->args->nelts == 3) {
+        p->san_value = ngx_http_scep_conf_cstr(&value[2]);
+
+        if (p->san_value == NULL) {
+            return ngx_http_scep_block_error(cf, block, "subject_alt_name",
+                                             "the value holds a NUL byte");
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_scep_profile_key_usage(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf)
+{
+    scep_profile_t  *p = conf;
+
+    char          *word;
+    ngx_str_t     *value;
+    ngx_uint_t     i;
+    scep_error_t   err;
+
+    value = cf->args->elts;
+
+    scep_error_clear(&err);
+
+    /* the directive replaces the default set of usages */
+    p->key_usage = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        word = ngx_http_scep_conf_cstr(&value[i]);
+
+        if (word == NULL
+            || scep_parse_key_usage(word, &p->key_usage, &err) != 0)
+        {
+            return ngx_http_scep_block_error(cf, block, "key_usage",
+                                             word ? err.message
+                                             : "the value holds a NUL byte");
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* The core names the file, not the password, in its messages. */
+
+static char *
+ngx_http_scep_profile_password_file(ngx_conf_t *cf,
+    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf)
+{
+    scep_profile_t  *p = conf;
+
+    char       *rv;
+    ngx_str_t  *value;
+
+    rv = ngx_http_scep_sub_secret_file(cf, block, sub, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    value = cf->args->elts;
+    p->challenge_password_file = (char *) value[1].data;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_scep_profile_cleanup(void *data)
+{
+    ngx_http_scep_profile_t  *prof = data;
+
+    scep_profile_release(&prof->profile);
+
+    /*
+     * An inline challenge_password lives in nginx's copy of the
+     * configuration text, which is not ours to wipe; one read from
+     * challenge_password_file is wiped by its own pool cleanup.
+     */
+}

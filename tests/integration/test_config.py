@@ -1,0 +1,299 @@
+"""nginx -t: every example configuration passes, and every mistake is
+named with its directive, its block and the reason, at the right line."""
+
+import os
+import pathlib
+import re
+import shutil
+
+import pytest
+
+from harness import tls
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+EXAMPLES = os.path.join(REPO, "conf.example")
+
+# Files the examples name; nginx -t reads them, so they must exist.
+PLACEHOLDER_SECRETS = ["ldap-bind.password", "ndes.password",
+                       "admins-challenge.password"]
+PLACEHOLDER_PEMS = ["ldap-ca.pem", "pki-root.pem", "portal-client.crt",
+                    "portal-client.key"]
+
+
+def test_examples_pass_nginx_t(nginx, module_path, tmp_path):
+    server = nginx()
+    conf_dir = pathlib.Path(server.prefix) / "conf"
+    shutil.copytree(EXAMPLES, conf_dir, dirs_exist_ok=True)
+
+    cert = tls.self_signed(str(tmp_path / "tls"))
+    scep_dir = conf_dir / "scep"
+    shutil.copy(cert.cert_path, scep_dir / "portal.crt")
+    shutil.copy(cert.key_path, scep_dir / "portal.key")
+    for name in PLACEHOLDER_PEMS:
+        shutil.copy(cert.cert_path, scep_dir / name)
+    for name in PLACEHOLDER_SECRETS:
+        (scep_dir / name).write_text("placeholder-Secret\n")
+
+    main_conf = conf_dir / "nginx.conf"
+    text = main_conf.read_text()
+    text = re.sub(r"^load_module .*;$", f"load_module {module_path};",
+                  text, count=1, flags=re.MULTILINE)
+    # a private error log and pid instead of the system's
+    text = ("error_log logs/error.log info;\npid logs/nginx.pid;\n"
+            + text.replace("http {", "http {\n    client_body_temp_path "
+                           "temp/client_body;\n    proxy_temp_path temp/proxy;"
+                           "\n    fastcgi_temp_path temp/fastcgi;\n    "
+                           "uwsgi_temp_path temp/uwsgi;\n    scgi_temp_path "
+                           "temp/scgi;\n", 1))
+    server.write_conf(text)
+
+    ok, output = server.test()
+    assert ok, output
+
+
+GOOD_PROFILE = """\
+scep_profile p {
+    server_url http://127.0.0.1:8080/scep;
+    ca_ident test-ca;
+    subject "O=Example,CN=$USERNAME";
+%s
+}
+"""
+
+GOOD_DIRECTORY = """\
+scep_directory d {
+    url ldap://127.0.0.1:389;
+    bind_dn "cn=portal,dc=example,dc=org";
+    bind_password secret;
+    base_dn "dc=example,dc=org";
+    user_filter "(uid=%%u)";
+%s
+}
+"""
+
+PORTAL = """\
+server {
+    listen 127.0.0.1:@PORT@;
+    location /global-protect/ {
+%s
+    }
+}
+"""
+
+
+def profile(lines, name="p"):
+    return GOOD_PROFILE.replace("scep_profile p", f"scep_profile {name}") \
+        % lines
+
+
+def fips_profile(lines):
+    """A profile with fips on: its server must then be reached by https."""
+    return profile("    fips on;\n" + lines).replace(
+        "http://127.0.0.1:8080", "https://127.0.0.1:8443")
+
+
+def directory(lines):
+    return GOOD_DIRECTORY % lines
+
+
+def portal(lines):
+    return PORTAL % lines
+
+
+def missing(key, text):
+    """The good profile without one of its directives."""
+    return "\n".join(line for line in text.splitlines()
+                     if not line.strip().startswith(key + " "))
+
+
+# A line marked with "#<" is the one the message must point at; when no
+# line is marked (a directive is missing), the block's first line is.
+MARK = "  #<"
+
+
+def mark(text, needle):
+    """Marks the first line of text containing needle."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if needle in line:
+            lines[i] = line + MARK
+            return "\n".join(lines) + "\n"
+    raise AssertionError(f"{needle!r} not in {text!r}")
+
+
+def block_start(text, kind):
+    return mark(text, kind + " ")
+
+
+PORTAL_WITH = profile("") + directory("")
+
+# (id, http-level text with the faulty line marked, a regular expression
+#  the [emerg] message must match)
+BAD = [
+    ("unknown-directive", mark(profile("    colour blue;"), "colour"),
+     r'scep_profile "p": unknown directive "colour"'),
+    ("duplicate-directive",
+     mark(profile("    digest sha256;\n    digest sha384;"), "sha384"),
+     r'scep_profile "p": "digest" is duplicate'),
+    ("duplicate-profile",
+     profile("") + mark(profile("").replace("scep_profile p",
+                                            "scep_profile  p"),
+                        "scep_profile"),
+     r'scep_profile "p" is duplicate, the first is in .*nginx.conf:\d+'),
+    ("no-cn",
+     mark(profile("").replace("O=Example,CN=$USERNAME", "O=Example"),
+          "subject"),
+     r'scep_profile "p": subject: .*CN'),
+    ("two-cn", mark(profile("").replace("O=Example,", "CN=a,"), "subject"),
+     r'scep_profile "p": subject: .*CN'),
+    ("token-outside-cn",
+     mark(profile("").replace("O=Example", "O=$USERNAME"), "subject"),
+     r'scep_profile "p": subject: .*only in (the )?CN'),
+    ("unknown-token",
+     mark(profile("").replace("$USERNAME", "$NICKNAME"), "subject"),
+     r'scep_profile "p": subject: .*\$NICKNAME'),
+    ("unknown-attribute",
+     mark(profile("").replace("O=Example", "XX=1"), "subject"),
+     r'scep_profile "p": subject: .*"XX"'),
+    ("san-with-token",
+     mark(profile("    subject_alt_name rfc822 $EMAILADDRESS;"),
+          "subject_alt_name"),
+     r'scep_profile "p": subject_alt_name: .*token'),
+    ("san-type",
+     mark(profile("    subject_alt_name ip 10.0.0.1;"), "subject_alt_name"),
+     r'scep_profile "p": subject_alt_name: .*"ip"'),
+    ("key-bits-small", mark(profile("    key_bits 512;"), "key_bits"),
+     r'scep_profile "p": key_bits: .*1024'),
+    ("key-bits-fips", mark(fips_profile("    key_bits 1024;"), "key_bits"),
+     r'scep_profile "p": key_bits: .*2048'),
+    ("sha1-fips", mark(fips_profile("    digest sha1;"), "digest"),
+     r'scep_profile "p": digest: .*sha1'),
+    ("fips-http-server", mark(profile("    fips on;"), "server_url"),
+     r'scep_profile "p": server_url: .*https'),
+    ("digest-unknown", mark(profile("    digest md5;"), "digest"),
+     r'scep_profile "p": digest: .*"md5".*sha256'),
+    ("fips-http-challenge",
+     mark(fips_profile(
+         "    challenge dynamic;\n"
+         "    challenge_url http://ndes.example.org/certsrv/mscep_admin/;\n"
+         "    challenge_username svc;\n    challenge_password pw;"),
+         "challenge_url"),
+     r'scep_profile "p": challenge_url: .*https'),
+    ("server-url-scheme",
+     mark(profile("").replace("http://127.0.0.1:8080/scep", "ftp://ca/scep"),
+          "server_url"),
+     r'scep_profile "p": server_url: .*http'),
+    ("server-url-missing",
+     block_start(missing("server_url", profile("")), "scep_profile"),
+     r'scep_profile "p": server_url'),
+    ("ca-ident-long",
+     mark(profile("").replace("test-ca", "c" * 256), "ca_ident"),
+     r'scep_profile "p": ca_ident: .*255'),
+    ("fingerprint-length",
+     mark(profile("    ca_fingerprint abcdef;"), "ca_fingerprint"),
+     r'scep_profile "p": ca_fingerprint: .*(40|64)'),
+    ("fingerprint-digit",
+     mark(profile("    ca_fingerprint " + "g" * 64 + ";"), "ca_fingerprint"),
+     r'scep_profile "p": ca_fingerprint: '),
+    ("key-usage-unknown",
+     mark(profile("    key_usage cert_sign;"), "key_usage"),
+     r'scep_profile "p": key_usage: .*"cert_sign"'),
+    ("mode-unknown", mark(profile("    mode relay;"), "mode"),
+     r'scep_profile "p": mode: .*"relay"'),
+    ("fixed-without-password",
+     block_start(profile("    challenge fixed;"), "scep_profile"),
+     r'scep_profile "p": challenge_password: .*challenge_password'),
+    ("dynamic-without-user",
+     block_start(profile(
+         "    challenge dynamic;\n"
+         "    challenge_url https://ndes/certsrv/mscep_admin/;\n"
+         "    challenge_password pw;"), "scep_profile"),
+     r'scep_profile "p": challenge_username: .*challenge_username'),
+    ("none-with-url",
+     mark(profile("    challenge_url https://ndes/certsrv/mscep_admin/;"),
+          "challenge_url"),
+     r'scep_profile "p": challenge_url: '),
+    ("trusted-cert-unreadable",
+     mark(profile("    tls_trusted_certificate /nonexistent/root.pem;")
+          .replace("http://127.0.0.1:8080", "https://127.0.0.1:8443"),
+          "tls_trusted_certificate"),
+     r'scep_profile "p": tls_trusted_certificate: cannot read '
+     r'"/nonexistent/root.pem"'),
+    ("password-file-missing",
+     mark(profile("    challenge fixed;\n"
+                  "    challenge_password_file /nonexistent/pw;"),
+          "challenge_password_file"),
+     r'scep_profile "p": challenge_password_file: cannot read '
+     r'"/nonexistent/pw"'),
+    ("password-twice",
+     mark(profile("    challenge fixed;\n    challenge_password a;\n"
+                  "    challenge_password_file @PREFIX@/conf/nginx.conf;"),
+          "challenge_password_file"),
+     r'"challenge_password" and "challenge_password_file" set the same'),
+    ("fips-bad-value", mark(profile("    fips yes;"), "fips"),
+     r'scep_profile "p": fips: use "on" or "off"'),
+    ("timeout-invalid", mark(profile("    timeout soon;"), "timeout"),
+     r'scep_profile "p": timeout: invalid time'),
+    ("profile-not-defined",
+     directory("") + mark(portal("        scep_portal d;\n"
+                                 "        scep_default_profile nope;"),
+                          "scep_default_profile"),
+     r'scep_default_profile: scep_profile "nope" is not defined'),
+    ("directory-not-defined",
+     profile("") + mark(portal("        scep_portal nowhere;\n"
+                               "        scep_default_profile p;"),
+                        "scep_portal"),
+     r'scep_portal: scep_directory "nowhere" is not defined'),
+    ("group-profile-not-defined",
+     PORTAL_WITH + mark(portal("        scep_portal d;\n"
+                               "        scep_group_profile admins nope;"),
+                        "scep_group_profile"),
+     r'scep_group_profile: scep_profile "nope" is not defined'),
+    ("portal-without-profile",
+     directory("") + mark(portal("        scep_portal d;"), "scep_portal"),
+     r'scep_portal needs a profile'),
+    ("directory-filter-placeholder",
+     mark(directory("").replace("(uid=%u)", "(uid=alice)"), "user_filter"),
+     r'scep_directory "d": user_filter must contain %u'),
+    ("directory-url-scheme",
+     mark(directory("").replace("ldap://127.0.0.1:389",
+                                "http://127.0.0.1:389"), "url"),
+     r'scep_directory "d": url "http://127.0.0.1:389" must start with '
+     r'ldap:// or ldaps://'),
+    ("directory-unknown", mark(directory("    colour red;"), "colour"),
+     r'scep_directory "d": unknown directive "colour"'),
+    ("directory-scope", mark(directory("    scope everywhere;"), "scope"),
+     r'scep_directory "d": scope: .*"everywhere"'),
+    ("gateway-address",
+     PORTAL_WITH + mark(portal("        scep_portal d;\n"
+                               "        scep_default_profile p;\n"
+                               "        scep_gateway gw/1;"), "gw/1"),
+     r'scep_gateway: "gw/1" is not a host\[:port\]'),
+    ("gateway-parameter",
+     PORTAL_WITH + mark(portal("        scep_portal d;\n"
+                               "        scep_default_profile p;\n"
+                               "        scep_gateway gw1 weight=3;"),
+                        "weight"),
+     r'scep_gateway: invalid parameter "weight=3"'),
+]
+
+
+@pytest.mark.parametrize("http,pattern", [case[1:] for case in BAD],
+                         ids=[case[0] for case in BAD])
+def test_bad_config_is_refused(nginx, http, pattern):
+    server = nginx(http=http.replace(MARK, ""))
+    ok, output = server.test()
+    assert not ok, f"nginx -t accepted:\n{http}"
+
+    emerg = [text for text in output.splitlines() if "[emerg]" in text]
+    assert emerg, output
+    message = emerg[0]
+    assert re.search(pattern, message), message
+
+    with open(server.conf_path) as conf:
+        written = conf.read().splitlines()
+    marked = [line for line in http.splitlines() if line.endswith(MARK)]
+    assert len(marked) == 1
+    want = written.index(server.expand(marked[0][:-len(MARK)])) + 1
+    assert message.endswith(f"nginx.conf:{want}"), message
