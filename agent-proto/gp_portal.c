@@ -97,6 +97,13 @@ gp_session_pending_key(const gp_session_t *s)
 }
 
 
+const scep_profile_t *
+gp_session_profile(const gp_session_t *s)
+{
+    return s->profile;
+}
+
+
 void
 gp_portal_finish(gp_session_t *s, const unsigned char *resume,
     size_t resume_len, gp_portal_result_t *res)

@@ -99,6 +99,9 @@ gp_session_t *gp_portal_begin(const gp_portal_t *portal, dir_t *dir,
 /* "<profile>\n<username>", or NULL when the mode has nothing pending. */
 const char *gp_session_pending_key(const gp_session_t *s);
 
+/* The profile chosen for the user. */
+const scep_profile_t *gp_session_profile(const gp_session_t *s);
+
 /* resume: a pending transaction saved from an earlier result, or NULL. */
 void gp_portal_finish(gp_session_t *s, const unsigned char *resume,
     size_t resume_len, gp_portal_result_t *result);

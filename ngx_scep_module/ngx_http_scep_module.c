@@ -21,6 +21,10 @@ static void *ngx_http_scep_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_scep_postconfiguration(ngx_conf_t *cf);
+static char *ngx_http_scep_store(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_scep_main_late(ngx_conf_t *cf,
+    ngx_http_scep_main_conf_t *smcf);
 static ngx_int_t ngx_http_scep_init_process(ngx_cycle_t *cycle);
 static void ngx_http_scep_exit_process(ngx_cycle_t *cycle);
 
@@ -38,6 +42,27 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_CONF_BLOCK|NGX_CONF_TAKE1,
       ngx_http_scep_directory_block,
       NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_store"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_scep_store,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_pending_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_scep_pending_cache,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_admin"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_scep_admin,
+      NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
@@ -148,10 +173,22 @@ ngx_http_scep_create_main_conf(ngx_conf_t *cf)
            != NGX_OK
         || ngx_array_init(&smcf->portals, cf->pool, 2,
                           sizeof(ngx_http_scep_loc_conf_t *))
+           != NGX_OK
+        || ngx_array_init(&smcf->admins, cf->pool, 1,
+                          sizeof(ngx_http_scep_loc_conf_t *))
            != NGX_OK)
     {
         return NULL;
     }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     smcf->store = NULL;
+     *     smcf->pending = NULL;
+     */
+
+    smcf->pending_size = NGX_CONF_UNSET;
 
     return smcf;
 }
@@ -202,7 +239,7 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->allow_groups, prev->allow_groups, NULL);
     ngx_conf_merge_ptr_value(conf->gateways, prev->gateways, NULL);
 
-    if (conf->portal_set) {
+    if (conf->portal_set || conf->admin_set) {
         conf->thread_pool = ngx_thread_pool_add(cf, &conf->thread_pool_name);
         if (conf->thread_pool == NULL) {
             return NGX_CONF_ERROR;
@@ -234,7 +271,113 @@ ngx_http_scep_postconfiguration(ngx_conf_t *cf)
         }
     }
 
-    return NGX_OK;
+    return ngx_http_scep_main_late(cf, smcf);
+}
+
+
+/*
+ * What needs the whole configuration: the profiles as the core sees
+ * them, the thread pool for background work (the http level's
+ * scep_thread_pool), the shared memory for pending enrollments.
+ */
+
+static ngx_int_t
+ngx_http_scep_main_late(ngx_conf_t *cf, ngx_http_scep_main_conf_t *smcf)
+{
+    ngx_str_t                   name = ngx_string("default");
+    ngx_uint_t                  i;
+    ngx_http_scep_profile_t   **profiles;
+    ngx_http_scep_loc_conf_t   *top, **admins;
+
+    if (smcf->profiles.nelts == 0) {
+        return NGX_OK;
+    }
+
+    profiles = smcf->profiles.elts;
+
+    smcf->core_profiles = ngx_palloc(cf->pool, smcf->profiles.nelts
+                                               * sizeof(scep_profile_t *));
+    if (smcf->core_profiles == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < smcf->profiles.nelts; i++) {
+        smcf->core_profiles[i] = &profiles[i]->profile;
+    }
+
+    admins = smcf->admins.elts;
+
+    for (i = 0; i < smcf->admins.nelts; i++) {
+        if (smcf->store == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "scep_admin needs scep_store at http level, "
+                          "where certificates are kept, in %V:%ui",
+                          &admins[i]->file, admins[i]->line);
+            return NGX_ERROR;
+        }
+    }
+
+    top = ngx_http_conf_get_module_loc_conf(cf, ngx_http_scep_module);
+
+    smcf->thread_pool = ngx_thread_pool_add(cf,
+                                            top->thread_pool_name.len
+                                            ? &top->thread_pool_name
+                                            : &name);
+    if (smcf->thread_pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_scep_pending_init_conf(cf, smcf);
+}
+
+
+/* scep_store path; nginx creates it, owned by the worker processes. */
+
+static char *
+ngx_http_scep_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_scep_main_conf_t *smcf = conf;
+
+    ngx_str_t   *value;
+    ngx_path_t  *path;
+
+    if (smcf->store != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    path = ngx_pcalloc(cf->pool, sizeof(ngx_path_t));
+    if (path == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    path->name = value[1];
+
+    if (path->name.len == 0
+        || ngx_http_scep_conf_cstr(&path->name) == NULL)
+    {
+        return "needs a directory";
+    }
+
+    if (path->name.data[path->name.len - 1] == '/') {
+        path->name.len--;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &path->name, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    path->conf_file = cf->conf_file->file.name.data;
+    path->line = cf->conf_file->line;
+
+    if (ngx_add_path(cf, &path) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    smcf->store = path;
+
+    return NGX_CONF_OK;
 }
 
 
@@ -276,7 +419,7 @@ ngx_http_scep_init_process(ngx_cycle_t *cycle)
         }
     }
 
-    return NGX_OK;
+    return ngx_http_scep_pki_init_process(cycle, smcf);
 }
 
 
@@ -305,4 +448,6 @@ ngx_http_scep_exit_process(ngx_cycle_t *cycle)
             dirs[i]->dir = NULL;
         }
     }
+
+    ngx_http_scep_pki_exit_process(smcf);
 }

@@ -51,9 +51,12 @@ struct ngx_http_scep_block_s {
 };
 
 
+typedef struct ngx_http_scep_pki_ctx_s  ngx_http_scep_pki_ctx_t;
+
 typedef struct {
     ngx_http_scep_block_t      block;
     scep_profile_t             profile;
+    ngx_http_scep_pki_ctx_t   *pki;         /* per worker process */
 } ngx_http_scep_profile_t;
 
 
@@ -77,11 +80,22 @@ typedef struct {
 } ngx_http_scep_ref_t;
 
 
+typedef struct ngx_http_scep_pending_s  ngx_http_scep_pending_t;
+
 typedef struct {
     ngx_array_t                profiles;     /* ngx_http_scep_profile_t * */
     ngx_array_t                directories;  /* ngx_http_scep_directory_t * */
     ngx_array_t                refs;         /* ngx_http_scep_ref_t */
     ngx_array_t                portals;      /* ngx_http_scep_loc_conf_t * */
+    ngx_array_t                admins;       /* ngx_http_scep_loc_conf_t * */
+
+    const scep_profile_t     **core_profiles;/* the same, as the core's */
+    ngx_path_t                *store;        /* scep_store */
+    ngx_thread_pool_t         *thread_pool;  /* background work */
+
+    ssize_t                    pending_size; /* scep_pending_cache */
+    time_t                     pending_ttl;
+    ngx_http_scep_pending_t   *pending;
 } ngx_http_scep_main_conf_t;
 
 
@@ -104,6 +118,7 @@ typedef struct {
     ngx_str_t                  file;         /* where scep_portal is */
     ngx_uint_t                 line;
     unsigned                   portal_set:1;
+    unsigned                   admin_set:1;
 
     gp_portal_t               *portal;       /* built once names resolve */
 } ngx_http_scep_loc_conf_t;
@@ -158,6 +173,34 @@ ngx_int_t ngx_http_scep_refs_resolve(ngx_conf_t *cf,
 
 /* ngx_http_scep_portal.c */
 ngx_int_t ngx_http_scep_portal_handler(ngx_http_request_t *r);
+
+/* ngx_http_scep_pki.c */
+ngx_int_t ngx_http_scep_pki_init_process(ngx_cycle_t *cycle,
+    ngx_http_scep_main_conf_t *smcf);
+void ngx_http_scep_pki_exit_process(ngx_http_scep_main_conf_t *smcf);
+void ngx_http_scep_pki_keys_refill(ngx_http_scep_profile_t *prof);
+
+/* ngx_http_scep_pending.c */
+char *ngx_http_scep_pending_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_scep_pending_init_conf(ngx_conf_t *cf,
+    ngx_http_scep_main_conf_t *smcf);
+u_char *ngx_http_scep_pending_get(ngx_http_scep_pending_t *pending,
+    const char *key, ngx_pool_t *pool, size_t *len);
+ngx_int_t ngx_http_scep_pending_put(ngx_http_scep_pending_t *pending,
+    const char *key, const u_char *data, size_t len, ngx_log_t *log);
+void ngx_http_scep_pending_delete(ngx_http_scep_pending_t *pending,
+    const char *key);
+
+/* ngx_http_scep_admin.c */
+char *ngx_http_scep_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+/* ngx_http_scep_reply.c */
+ngx_int_t ngx_http_scep_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, const char *body, size_t len, ngx_uint_t secret);
+ngx_int_t ngx_http_scep_retry_after(ngx_http_request_t *r, ngx_uint_t secs);
+ngx_int_t ngx_http_scep_body_copy(ngx_http_request_t *r, ngx_str_t *body,
+    size_t max);
 
 
 #endif /* _NGX_HTTP_SCEP_MODULE_H_INCLUDED_ */

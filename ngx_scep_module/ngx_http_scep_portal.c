@@ -1,8 +1,11 @@
 
 /*
  * The portal's endpoints: prelogin.esp answers at once; getconfig.esp
- * reads the login form, hands it to the core on a thread pool, and sends
- * back what the core rendered.
+ * reads the login form and hands it to the core on a thread pool.
+ *
+ * A login is one job (directory, profile, subject, settings), or two in
+ * enroll mode: between them the event loop looks up the user's pending
+ * enrollment in shared memory, which a pool thread may not touch.
  */
 
 
@@ -20,6 +23,11 @@ typedef struct {
     const gp_portal_t    *portal;
     dir_t                *dir;
     gp_login_t            login;
+    gp_session_t         *session;
+    const scep_profile_t *profile;        /* enroll mode */
+    char                 *pending_key;
+    u_char               *resume;         /* a pending enrollment */
+    size_t                resume_len;
     gp_portal_result_t    result;
 } ngx_http_scep_login_t;
 
@@ -28,22 +36,23 @@ static ngx_int_t ngx_http_scep_prelogin(ngx_http_request_t *r,
     ngx_http_scep_loc_conf_t *slcf);
 static ngx_int_t ngx_http_scep_getconfig(ngx_http_request_t *r);
 static void ngx_http_scep_getconfig_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_scep_body_copy(ngx_http_request_t *r,
-    ngx_str_t *body);
-static void ngx_http_scep_getconfig_run(void *data);
-static void ngx_http_scep_getconfig_done(ngx_http_request_t *r, void *data);
+static void ngx_http_scep_begin_run(void *data);
+static void ngx_http_scep_begin_done(ngx_http_request_t *r, void *data);
+static void ngx_http_scep_finish_run(void *data);
+static void ngx_http_scep_finish_done(ngx_http_request_t *r, void *data);
+static void ngx_http_scep_answer(ngx_http_request_t *r,
+    gp_portal_result_t *res);
+static void ngx_http_scep_busy(ngx_http_request_t *r);
 static void ngx_http_scep_login_cleanup(void *data);
 static ngx_int_t ngx_http_scep_send_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *message);
-static ngx_int_t ngx_http_scep_send(ngx_http_request_t *r, ngx_uint_t status,
-    const char *body, size_t len, ngx_uint_t secret);
-static ngx_int_t ngx_http_scep_retry_after(ngx_http_request_t *r);
-static void ngx_http_scep_wipe(void *data);
 static ngx_uint_t ngx_http_scep_endpoint(ngx_http_request_t *r);
 
 
 #define NGX_HTTP_SCEP_PRELOGIN   1
 #define NGX_HTTP_SCEP_GETCONFIG  2
+
+#define NGX_HTTP_SCEP_BUSY_RETRY 5
 
 
 static ngx_str_t  ngx_http_scep_xml_type =
@@ -138,7 +147,8 @@ ngx_http_scep_prelogin(ngx_http_request_t *r, ngx_http_scep_loc_conf_t *slcf)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_http_scep_send(r, NGX_HTTP_OK, buf.data, buf.len, 0);
+    rc = ngx_http_scep_send(r, NGX_HTTP_OK, &ngx_http_scep_xml_type,
+                            buf.data, buf.len, 0);
 
     gp_buf_free(&buf);
 
@@ -206,7 +216,7 @@ ngx_http_scep_getconfig_body(ngx_http_request_t *r)
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
 
-    rc = ngx_http_scep_body_copy(r, &body);
+    rc = ngx_http_scep_body_copy(r, &body, GP_BODY_MAX);
 
     if (rc == NGX_DECLINED) {
         ngx_http_finalize_request(r,
@@ -251,25 +261,11 @@ ngx_http_scep_getconfig_body(ngx_http_request_t *r)
     login->dir = slcf->directory->dir;
 
     rc = ngx_http_scep_job_post(r, slcf->thread_pool,
-                                ngx_http_scep_getconfig_run,
-                                ngx_http_scep_getconfig_done, login);
+                                ngx_http_scep_begin_run,
+                                ngx_http_scep_begin_done, login);
 
     if (rc == NGX_BUSY) {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "scep portal: thread pool \"%V\" is full, "
-                      "login answered 503", &slcf->thread_pool_name);
-
-        r->headers_out.status = NGX_HTTP_SERVICE_UNAVAILABLE;
-
-        if (ngx_http_scep_retry_after(r) != NGX_OK) {
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
-
-        ngx_http_finalize_request(r,
-            ngx_http_scep_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                     "the portal is busy, try again in "
-                                     "a few seconds"));
+        ngx_http_scep_busy(r);
         return;
     }
 
@@ -278,100 +274,147 @@ ngx_http_scep_getconfig_body(ngx_http_request_t *r)
         return;
     }
 
-    /* the request stays open until ngx_http_scep_getconfig_done() */
-}
-
-
-/*
- * Gathers the body into one buffer of our own (it may sit in several
- * buffers, or in a temporary file when it is large).
- */
-
-static ngx_int_t
-ngx_http_scep_body_copy(ngx_http_request_t *r, ngx_str_t *body)
-{
-    u_char       *p;
-    size_t        len;
-    ssize_t       n;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    body->len = 0;
-    body->data = NULL;
-
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
-        body->data = (u_char *) "";
-        return NGX_OK;
-    }
-
-    len = 0;
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        len += ngx_buf_size(cl->buf);
-    }
-
-    if (len > GP_BODY_MAX) {
-        return NGX_DECLINED;
-    }
-
-    p = ngx_pnalloc(r->pool, len + 1);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    body->data = p;
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        b = cl->buf;
-
-        if (b->in_file) {
-            n = ngx_read_file(b->file, p, b->file_last - b->file_pos,
-                              b->file_pos);
-            if (n == NGX_ERROR) {
-                return NGX_ERROR;
-            }
-
-            p += n;
-            continue;
-        }
-
-        p = ngx_cpymem(p, b->pos, b->last - b->pos);
-    }
-
-    *p = '\0';
-    body->len = p - body->data;
-
-    return NGX_OK;
+    /* the request stays open until a job's done handler answers */
 }
 
 
 static void
-ngx_http_scep_getconfig_run(void *data)
+ngx_http_scep_begin_run(void *data)
 {
     ngx_http_scep_login_t  *login = data;
 
-    gp_portal_getconfig(login->portal, login->dir, &login->login,
-                        &login->result);
-}
+    login->session = gp_portal_begin(login->portal, login->dir,
+                                     &login->login, &login->result);
 
-
-static void
-ngx_http_scep_getconfig_done(ngx_http_request_t *r, void *data)
-{
-    ngx_http_scep_login_t  *login = data;
-
-    ngx_int_t            rc;
-    ngx_uint_t           level;
-    gp_portal_result_t  *res;
-
-    res = &login->result;
-
-    /* the password is no longer needed */
+    /* the password is not needed beyond the directory */
     gp_login_free(&login->login);
 
+    if (login->session != NULL
+        && gp_session_pending_key(login->session) == NULL)
+    {
+        gp_portal_finish(login->session, NULL, 0, &login->result);
+        gp_session_free(login->session);
+        login->session = NULL;
+    }
+}
+
+
+static void
+ngx_http_scep_begin_done(ngx_http_request_t *r, void *data)
+{
+    ngx_http_scep_login_t  *login = data;
+
+    size_t                      len;
+    ngx_int_t                   rc;
+    const char                 *key;
+    ngx_http_scep_loc_conf_t   *slcf;
+    ngx_http_scep_main_conf_t  *smcf;
+
+    if (login->session == NULL) {
+        ngx_http_scep_answer(r, &login->result);
+        return;
+    }
+
+    /* enroll mode: is there a request of this user waiting at the CA? */
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+
+    key = gp_session_pending_key(login->session);
+    len = ngx_strlen(key) + 1;
+
+    login->pending_key = ngx_pnalloc(r->pool, len);
+    if (login->pending_key == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_memcpy(login->pending_key, key, len);
+    login->profile = gp_session_profile(login->session);
+
+    if (smcf->pending) {
+        login->resume = ngx_http_scep_pending_get(smcf->pending, key, r->pool,
+                                                  &login->resume_len);
+    }
+
+    rc = ngx_http_scep_job_post(r, slcf->thread_pool,
+                                ngx_http_scep_finish_run,
+                                ngx_http_scep_finish_done, login);
+
+    if (rc == NGX_BUSY) {
+        ngx_http_scep_busy(r);
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+}
+
+
+static void
+ngx_http_scep_finish_run(void *data)
+{
+    ngx_http_scep_login_t  *login = data;
+
+    gp_portal_finish(login->session, login->resume, login->resume_len,
+                     &login->result);
+
+    gp_session_free(login->session);
+    login->session = NULL;
+}
+
+
+static void
+ngx_http_scep_finish_done(ngx_http_request_t *r, void *data)
+{
+    ngx_http_scep_login_t  *login = data;
+
+    gp_portal_result_t         *res;
+    ngx_http_scep_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
+    res = &login->result;
+
+    /*
+     * A pending request is kept for the user's next login; it is dropped
+     * once the CA has decided.  After a mere failure to reach the CA it
+     * stays, to be resumed.
+     */
+
+    if (smcf->pending) {
+        if (res->pending != NULL) {
+            (void) ngx_http_scep_pending_put(smcf->pending,
+                                             login->pending_key,
+                                             res->pending, res->pending_len,
+                                             r->connection->log);
+
+        } else if (res->kind == GP_RESULT_ISSUED
+                   || res->kind == GP_RESULT_REFUSED)
+        {
+            ngx_http_scep_pending_delete(smcf->pending, login->pending_key);
+        }
+    }
+
+    /* the enrollment may have taken a key from the profile's pool */
+    ngx_http_scep_pki_keys_refill((ngx_http_scep_profile_t *)
+        ((u_char *) login->profile - offsetof(ngx_http_scep_profile_t,
+                                              profile)));
+
+    ngx_http_scep_answer(r, res);
+}
+
+
+/* Logs the outcome, sends the answer and ends the request. */
+
+static void
+ngx_http_scep_answer(ngx_http_request_t *r, gp_portal_result_t *res)
+{
+    ngx_int_t   rc;
+    ngx_uint_t  level;
+
     ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                  "scep audit: client=%V %s",
-                  &r->connection->addr_text,
+                  "scep audit: client=%V %s", &r->connection->addr_text,
                   res->audit ? res->audit : "result=failed");
 
     if (res->reason[0]) {
@@ -398,16 +441,46 @@ ngx_http_scep_getconfig_done(ngx_http_request_t *r, void *data)
         return;
     }
 
-    if (res->status == NGX_HTTP_SERVICE_UNAVAILABLE) {
-        (void) ngx_http_scep_retry_after(r);
+    if (res->retry_after > 0
+        && ngx_http_scep_retry_after(r, res->retry_after) != NGX_OK)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
     }
 
-    rc = ngx_http_scep_send(r, res->status, res->body, res->body_len,
-                            res->body_secret);
+    rc = ngx_http_scep_send(r, res->status, &ngx_http_scep_xml_type,
+                            res->body, res->body_len, res->body_secret);
 
     gp_portal_result_free(res);
 
     ngx_http_finalize_request(r, rc);
+}
+
+
+static void
+ngx_http_scep_busy(ngx_http_request_t *r)
+{
+    ngx_http_scep_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "scep portal: thread pool \"%V\" is full, "
+                  "login answered 503", &slcf->thread_pool_name);
+
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                  "scep audit: client=%V result=busy status=503",
+                  &r->connection->addr_text);
+
+    if (ngx_http_scep_retry_after(r, NGX_HTTP_SCEP_BUSY_RETRY) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_finalize_request(r,
+        ngx_http_scep_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 "the portal is busy, try again in "
+                                 "a few seconds"));
 }
 
 
@@ -417,25 +490,12 @@ ngx_http_scep_login_cleanup(void *data)
     ngx_http_scep_login_t  *login = data;
 
     gp_login_free(&login->login);
+    gp_session_free(login->session);
     gp_portal_result_free(&login->result);
-}
 
-
-static ngx_int_t
-ngx_http_scep_retry_after(ngx_http_request_t *r)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
+    if (login->resume) {
+        OPENSSL_cleanse(login->resume, login->resume_len);
     }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Retry-After");
-    ngx_str_set(&h->value, "5");
-
-    return NGX_OK;
 }
 
 
@@ -464,7 +524,7 @@ ngx_http_scep_send_error(ngx_http_request_t *r, ngx_uint_t status,
         }
     }
 
-    if (r->method != NGX_HTTP_POST || r->request_body == NULL) {
+    if (r->request_body == NULL) {
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {
             return rc;
@@ -479,91 +539,10 @@ ngx_http_scep_send_error(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_http_scep_send(r, status, buf.data, buf.len, 0);
+    rc = ngx_http_scep_send(r, status, &ngx_http_scep_xml_type, buf.data,
+                            buf.len, 0);
 
     gp_buf_free(&buf);
 
     return rc;
-}
-
-
-/*
- * Sends an XML answer.  The body is copied into the request's pool; when
- * it holds a secret (a one-time password, a key), the copy is wiped with
- * the request.  The caller's buffer is wiped by its owner.
- */
-
-static ngx_int_t
-ngx_http_scep_send(ngx_http_request_t *r, ngx_uint_t status,
-    const char *body, size_t len, ngx_uint_t secret)
-{
-    ngx_int_t            rc;
-    ngx_buf_t           *b;
-    ngx_chain_t          out;
-    ngx_table_elt_t     *h;
-    ngx_pool_cleanup_t  *cln;
-
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = len;
-    r->headers_out.content_type = ngx_http_scep_xml_type;
-    r->headers_out.content_type_len = ngx_http_scep_xml_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    /* answers carry passwords and keys: no cache may keep them */
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Cache-Control");
-    ngx_str_set(&h->value, "no-store");
-
-    if (r->method == NGX_HTTP_HEAD || len == 0) {
-        r->header_only = 1;
-        return ngx_http_send_header(r);
-    }
-
-    cln = NULL;
-
-    if (secret) {
-        cln = ngx_pool_cleanup_add(r->pool, 0);
-        if (cln == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    b = ngx_create_temp_buf(r->pool, len);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (cln) {
-        cln->handler = ngx_http_scep_wipe;
-        cln->data = b;
-    }
-
-    b->last = ngx_cpymem(b->pos, body, len);
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-static void
-ngx_http_scep_wipe(void *data)
-{
-    ngx_buf_t  *b = data;
-
-    OPENSSL_cleanse(b->start, b->end - b->start);
 }

@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "ngx_http_scep_module.h"
+#include "scep/scep_store.h"
 
 
 static char *ngx_http_scep_profile_word(ngx_conf_t *cf,
@@ -23,6 +24,12 @@ static char *ngx_http_scep_profile_key_usage(ngx_conf_t *cf,
     ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
 static char *ngx_http_scep_profile_password_file(ngx_conf_t *cf,
     ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
+static char *ngx_http_scep_profile_key_pool(ngx_conf_t *cf,
+    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
+static char *ngx_http_scep_profile_poll(ngx_conf_t *cf,
+    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
+static char *ngx_http_scep_profile_check(ngx_conf_t *cf,
+    ngx_http_scep_profile_t *prof);
 static void ngx_http_scep_profile_cleanup(void *data);
 
 
@@ -107,6 +114,21 @@ static ngx_http_scep_sub_t  ngx_http_scep_profile_subs[] = {
       ngx_http_scep_sub_msec,
       ngx_http_scep_profile_slot(timeout_ms) },
 
+    { ngx_string("key_pool"), 1, 1, 0,
+      ngx_http_scep_profile_key_pool, 0 },
+
+    { ngx_string("poll_interval"), 1, 1, 0,
+      ngx_http_scep_profile_poll,
+      ngx_http_scep_profile_slot(poll_interval_ms) },
+
+    { ngx_string("poll_wait"), 1, 1, 0,
+      ngx_http_scep_profile_poll,
+      ngx_http_scep_profile_slot(poll_wait_ms) },
+
+    { ngx_string("poll_retry"), 1, 1, 0,
+      ngx_http_scep_profile_poll,
+      ngx_http_scep_profile_slot(poll_retry_s) },
+
     { ngx_null_string, 0, 0, 0, NULL, 0 }
 };
 
@@ -177,6 +199,11 @@ ngx_http_scep_profile_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return ngx_http_scep_block_error(cf, &prof->block,
                                          err.field[0] ? err.field : NULL,
                                          err.message);
+    }
+
+    rv = ngx_http_scep_profile_check(cf, prof);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     profp = ngx_array_push(&smcf->profiles);
@@ -306,6 +333,106 @@ ngx_http_scep_profile_key_usage(ngx_conf_t *cf, ngx_http_scep_block_t *block,
                                              : "the value holds a NUL byte");
         }
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * What the module adds to the core's rules: the name becomes a file name
+ * in the certificate store, proxy mode is not offered, and enroll-mode
+ * settings in another mode would be silently ignored.
+ */
+
+static char *
+ngx_http_scep_profile_check(ngx_conf_t *cf, ngx_http_scep_profile_t *prof)
+{
+    ngx_uint_t      i;
+    scep_profile_t  *p;
+
+    static const char  *enroll_only[] = {
+        "key_pool", "poll_interval", "poll_wait", "poll_retry", NULL
+    };
+
+    p = &prof->profile;
+
+    if (!scep_store_name_valid(p->name)) {
+        return ngx_http_scep_block_error_at(cf, &prof->block, NULL,
+                                            "the name must be 1 to 64 "
+                                            "characters of A-Z a-z 0-9 . _ -, "
+                                            "it names files in scep_store");
+    }
+
+    if (p->mode == SCEP_MODE_PROXY) {
+        return ngx_http_scep_block_error(cf, &prof->block, "mode",
+                                         "mode proxy is not supported by "
+                                         "this version of the module, use "
+                                         "push or enroll");
+    }
+
+    if (p->mode == SCEP_MODE_ENROLL) {
+        return NGX_CONF_OK;
+    }
+
+    for (i = 0; enroll_only[i]; i++) {
+        if (ngx_http_scep_block_is_set(&prof->block, enroll_only[i])) {
+            return ngx_http_scep_block_error(cf, &prof->block,
+                                             enroll_only[i],
+                                             "applies to mode enroll only");
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_scep_profile_key_pool(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf)
+{
+    scep_profile_t  *p = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+    if (n == NGX_ERROR) {
+        return ngx_http_scep_block_error(cf, block, "key_pool",
+                                         "invalid number of keys");
+    }
+
+    p->key_pool = (size_t) n;
+
+    return NGX_CONF_OK;
+}
+
+
+/* poll_interval and poll_wait in ms, poll_retry in s; "0" is allowed. */
+
+static char *
+ngx_http_scep_profile_poll(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf)
+{
+    long        *slot;
+    ngx_int_t    t;
+    ngx_str_t   *value;
+    ngx_uint_t   seconds;
+
+    value = cf->args->elts;
+    slot = (long *) ((char *) conf + sub->offset);
+    seconds = (ngx_strcmp(sub->name.data, "poll_retry") == 0);
+
+    t = seconds ? ngx_parse_time(&value[1], 1) : ngx_parse_time(&value[1], 0);
+
+    if (t == NGX_ERROR) {
+        return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
+                                         "invalid time, use e.g. \"0\", "
+                                         "\"500ms\", \"10s\" or \"2m\"");
+    }
+
+    *slot = (long) t;
 
     return NGX_CONF_OK;
 }

@@ -42,6 +42,8 @@ static int scep_profile_check_tls(const scep_profile_t *p,
     scep_error_t *err);
 static int scep_profile_check_timeouts(const scep_profile_t *p,
     scep_error_t *err);
+static int scep_profile_check_polling(const scep_profile_t *p,
+    scep_error_t *err);
 
 static int scep_url_check(const char *field, const char *url,
     const char *https_why, scep_error_t *err);
@@ -114,6 +116,10 @@ scep_profile_init(scep_profile_t *p, const char *name)
     p->fips = 0;
     p->connect_timeout_ms = SCEP_CONNECT_TIMEOUT_DEFAULT_MS;
     p->timeout_ms = SCEP_TIMEOUT_DEFAULT_MS;
+    p->key_pool = 0;
+    p->poll_interval_ms = 1000;
+    p->poll_wait_ms = 10000;
+    p->poll_retry_s = 60;
 }
 
 
@@ -149,7 +155,8 @@ scep_profile_validate(scep_profile_t *p, scep_error_t *err)
     if (scep_profile_check_san(p, err) != 0
         || scep_profile_check_key(p, err) != 0
         || scep_profile_check_tls(p, err) != 0
-        || scep_profile_check_timeouts(p, err) != 0)
+        || scep_profile_check_timeouts(p, err) != 0
+        || scep_profile_check_polling(p, err) != 0)
     {
         scep_subject_free(tpl);
         return -1;
@@ -1251,4 +1258,42 @@ scep_hex_value(int c)
     }
 
     return -1;
+}
+
+
+/*
+ * Polling holds a worker thread while it waits, so one login may not
+ * wait long; beyond poll_wait the agent is told to come back.
+ */
+
+static int
+scep_profile_check_polling(const scep_profile_t *p, scep_error_t *err)
+{
+    if (p->key_pool > SCEP_KEY_POOL_MAX) {
+        return scep_error_set(err, SCEP_ERR_CONFIG, "key_pool",
+                              "key_pool must be 0..%d keys, got %zu",
+                              SCEP_KEY_POOL_MAX, p->key_pool);
+    }
+
+    if (p->poll_wait_ms < 0 || p->poll_wait_ms > SCEP_POLL_WAIT_MAX_MS) {
+        return scep_error_set(err, SCEP_ERR_CONFIG, "poll_wait",
+                              "poll_wait must be 0 to %d s",
+                              SCEP_POLL_WAIT_MAX_MS / 1000);
+    }
+
+    if (p->poll_interval_ms <= 0
+        || (p->poll_wait_ms > 0 && p->poll_interval_ms > p->poll_wait_ms))
+    {
+        return scep_error_set(err, SCEP_ERR_CONFIG, "poll_interval",
+                              "poll_interval must be more than 0 and at "
+                              "most poll_wait");
+    }
+
+    if (p->poll_retry_s <= 0 || p->poll_retry_s > SCEP_POLL_RETRY_MAX_S) {
+        return scep_error_set(err, SCEP_ERR_CONFIG, "poll_retry",
+                              "poll_retry must be 1 s to %d s",
+                              SCEP_POLL_RETRY_MAX_S);
+    }
+
+    return 0;
 }

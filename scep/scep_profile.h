@@ -61,6 +61,9 @@ typedef enum {
 #define SCEP_KEY_BITS_DEFAULT      2048
 
 #define SCEP_FINGERPRINT_MAX       32
+#define SCEP_KEY_POOL_MAX          1024
+#define SCEP_POLL_WAIT_MAX_MS      600000
+#define SCEP_POLL_RETRY_MAX_S      86400
 
 /* PKCS#9 ub-challenge-password; also bounds the challenge login. */
 #define SCEP_CHALLENGE_MAX_LEN     255
@@ -113,12 +116,22 @@ typedef struct {
 
     long                    connect_timeout_ms;
     long                    timeout_ms;
+
+    /* enroll mode */
+    size_t                  key_pool;             /* keys made ahead; 0 off */
+    long                    poll_interval_ms;     /* first wait on PENDING */
+    long                    poll_wait_ms;         /* polling in one login */
+    long                    poll_retry_s;         /* agents come back after */
+
+    /* per process, set by the owner once it runs: CA, keys */
+    struct scep_pki_s      *pki;
 } scep_profile_t;
 
 
 /*
  * Fills the defaults: push, no challenge, 2048 bits, sha256, both usages,
- * fips off, 5 s to connect and 30 s in all.
+ * fips off, 5 s to connect and 30 s in all; in enroll mode no key pool,
+ * polling from 1 s for up to 10 s, agents told to come back after 60 s.
  */
 void scep_profile_init(scep_profile_t *p, const char *name);
 

@@ -1,0 +1,443 @@
+/*
+ * Manual certificates through a profile, and the store's listing.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+
+#include "agent-proto/gp_admin.h"
+#include "agent-proto/gp_buf.h"
+#include "agent-proto/gp_request.h"
+#include "scep/scep_challenge.h"
+#include "scep/scep_client.h"
+#include "scep/scep_pki.h"
+#include "scep/scep_store.h"
+#include "scep/scep_subject.h"
+
+
+typedef struct {
+    const char             *name;
+    const scep_profile_t   *profile;
+    scep_subject_values_t   values;
+} gp_admin_request_t;
+
+
+static int gp_admin_read(const scep_profile_t *const *profiles,
+    size_t nprofiles, const char *store, const gp_form_t *form,
+    gp_admin_request_t *req, gp_admin_result_t *res);
+static X509 *gp_admin_enroll(const gp_admin_request_t *req,
+    X509_NAME *subject, EVP_PKEY **key, scep_pki_ca_t **ca,
+    gp_admin_result_t *res);
+static void gp_admin_saved(const gp_admin_request_t *req, X509 *cert,
+    gp_admin_result_t *res);
+static void gp_admin_answer(gp_admin_result_t *res, int status,
+    gp_log_level_t level, const char *message);
+static void gp_admin_audit(gp_admin_result_t *res, const char *result,
+    const gp_admin_request_t *req, const char *subject, const char *serial);
+
+
+void
+gp_admin_list(const char *store, gp_admin_result_t *res)
+{
+    scep_error_t  err;
+
+    memset(res, 0, sizeof(*res));
+
+    if (scep_store_list(store, &res->body, &res->body_len, &err) != 0) {
+        gp_admin_answer(res, 500, GP_LOG_ERR, err.message);
+        return;
+    }
+
+    res->status = 200;
+}
+
+
+void
+gp_admin_issue(const scep_profile_t *const *profiles, size_t nprofiles,
+    const char *store, const char *body, size_t len, gp_admin_result_t *res)
+{
+    char                 text[1024];
+    X509                *cert;
+    EVP_PKEY            *key;
+    gp_form_t            form;
+    X509_NAME           *subject;
+    gp_error_t           ferr;
+    scep_error_t         err;
+    scep_pki_ca_t       *ca;
+    STACK_OF(X509)      *chain;
+    gp_admin_request_t   req;
+
+    memset(res, 0, sizeof(*res));
+    memset(&req, 0, sizeof(req));
+
+    if (gp_form_parse(body, len, &form, &ferr) != 0) {
+        gp_admin_answer(res, gp_code_http_status(ferr.code), GP_LOG_INFO,
+                        ferr.message);
+        return;
+    }
+
+    subject = NULL;
+    cert = NULL;
+    key = NULL;
+    ca = NULL;
+
+    if (gp_admin_read(profiles, nprofiles, store, &form, &req, res) != 0) {
+        goto done;
+    }
+
+    subject = scep_subject_render(req.profile->subject_tpl, &req.values,
+                                  &err);
+    if (subject == NULL) {
+        gp_admin_answer(res, 400, GP_LOG_INFO, err.message);
+        goto done;
+    }
+
+    cert = gp_admin_enroll(&req, subject, &key, &ca, res);
+    if (cert == NULL) {
+        goto done;
+    }
+
+    chain = sk_X509_new_null();
+
+    if (chain == NULL || sk_X509_push(chain, ca->ca->ca) <= 0
+        || scep_store_save_cert(store, req.name, req.profile->name, cert,
+                                chain, key, &err)
+           != 0)
+    {
+        sk_X509_free(chain);
+        gp_admin_answer(res, 500, GP_LOG_ERR,
+                        chain ? err.message : "out of memory");
+        goto done;
+    }
+
+    sk_X509_free(chain);
+
+    gp_admin_saved(&req, cert, res);
+
+done:
+
+    if (res->audit == NULL) {
+        if (subject == NULL
+            || scep_name_to_text(subject, text, sizeof(text)) < 0)
+        {
+            text[0] = '\0';
+        }
+
+        gp_admin_audit(res, res->status == 201 ? "issued" : "refused", &req,
+                       text, NULL);
+    }
+
+    if (ca != NULL) {
+        scep_pki_ca_release(req.profile->pki, ca);
+    }
+
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    X509_NAME_free(subject);
+    gp_form_free(&form);
+}
+
+
+static int
+gp_admin_read(const scep_profile_t *const *profiles, size_t nprofiles,
+    const char *store, const gp_form_t *form, gp_admin_request_t *req,
+    gp_admin_result_t *res)
+{
+    char           path[4096];
+    size_t         i, len;
+    const char    *profile, *value;
+    scep_error_t   err;
+
+    static const struct {
+        const char  *field;
+        size_t       offset;
+    } tokens[] = {
+        { "username", offsetof(scep_subject_values_t, username) },
+        { "email", offsetof(scep_subject_values_t, email) },
+        { "host-id", offsetof(scep_subject_values_t, hostid) },
+        { "udid", offsetof(scep_subject_values_t, udid) },
+    };
+
+    req->name = gp_form_get(form, "name", &len);
+
+    if (req->name == NULL || strlen(req->name) != len
+        || !scep_store_name_valid(req->name))
+    {
+        gp_admin_answer(res, 400, GP_LOG_INFO,
+                        "name must be 1 to 64 characters of A-Z a-z 0-9 "
+                        ". _ - (no spaces)");
+        req->name = NULL;
+        return -1;
+    }
+
+    profile = gp_form_get(form, "profile", &len);
+
+    for (i = 0; profile != NULL && i < nprofiles; i++) {
+        if (strcmp(profiles[i]->name, profile) == 0) {
+            req->profile = profiles[i];
+        }
+    }
+
+    if (req->profile == NULL) {
+        gp_admin_answer(res, 400, GP_LOG_INFO,
+                        "profile must name a scep_profile");
+        return -1;
+    }
+
+    for (i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
+        value = gp_form_get(form, tokens[i].field, &len);
+
+        if (value == NULL) {
+            continue;
+        }
+
+        if (scep_subject_check_value(value, len, &err) != 0) {
+            snprintf(res->reason, sizeof(res->reason), "%s: %s",
+                     tokens[i].field, err.message);
+            gp_admin_answer(res, 400, GP_LOG_INFO, res->reason);
+            return -1;
+        }
+
+        *(const char **) ((char *) &req->values + tokens[i].offset) = value;
+    }
+
+    /* refused before the CA is asked: a name is never reused */
+    snprintf(path, sizeof(path), "%s/cert-%s.pem", store, req->name);
+
+    if (access(path, F_OK) == 0) {
+        gp_admin_answer(res, 409, GP_LOG_INFO,
+                        "a certificate of that name is already in the store");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static X509 *
+gp_admin_enroll(const gp_admin_request_t *req, X509_NAME *subject,
+    EVP_PKEY **key, scep_pki_ca_t **ca, gp_admin_result_t *res)
+{
+    char                 challenge[SCEP_CHALLENGE_MAX];
+    X509                *cert;
+    scep_poll_t          poll;
+    scep_error_t         err;
+    scep_transaction_t  *pending;
+
+    if (req->profile->pki == NULL) {
+        gp_admin_answer(res, 500, GP_LOG_ERR, "the profile has no PKI state");
+        return NULL;
+    }
+
+    *ca = scep_pki_ca_acquire(req->profile->pki, &err);
+    if (*ca == NULL) {
+        gp_admin_answer(res, 503, GP_LOG_WARN, err.message);
+        return NULL;
+    }
+
+    *key = scep_pki_key(req->profile->pki, &err);
+    if (*key == NULL) {
+        gp_admin_answer(res, 500, GP_LOG_ERR, err.message);
+        return NULL;
+    }
+
+    if (scep_challenge_obtain(req->profile, challenge, sizeof(challenge),
+                              &err)
+        != 0)
+    {
+        OPENSSL_cleanse(challenge, sizeof(challenge));
+        gp_admin_answer(res, err.code == SCEP_ERR_HTTP_TIMEOUT ? 504 : 502,
+                        GP_LOG_ERR, err.message);
+        return NULL;
+    }
+
+    poll.initial_ms = req->profile->poll_interval_ms;
+    poll.max_interval_ms = req->profile->poll_wait_ms;
+    poll.max_total_ms = req->profile->poll_wait_ms;
+
+    pending = NULL;
+
+    cert = scep_client_enroll(req->profile, (*ca)->ca, *key, subject,
+                              challenge[0] ? challenge : NULL, &poll,
+                              &pending, &err);
+
+    OPENSSL_cleanse(challenge, sizeof(challenge));
+
+    if (cert != NULL) {
+        return cert;
+    }
+
+    if (err.code == SCEP_ERR_PENDING) {
+        /* a manual request is not resumed: it is made again later */
+        snprintf(res->reason, sizeof(res->reason),
+                 "the CA has not decided on transaction %s within "
+                 "poll_wait; ask again once it has been approved",
+                 pending ? pending->id : "?");
+        gp_admin_answer(res, 202, GP_LOG_NOTICE, res->reason);
+
+    } else {
+        gp_admin_answer(res,
+                        err.code == SCEP_ERR_HTTP_TIMEOUT ? 504
+                        : err.code == SCEP_ERR_FAILURE ? 403 : 502,
+                        GP_LOG_ERR, err.message);
+    }
+
+    scep_transaction_free(pending);
+
+    return NULL;
+}
+
+
+static void
+gp_admin_saved(const gp_admin_request_t *req, X509 *cert,
+    gp_admin_result_t *res)
+{
+    char         subject[1024], issuer[1024], serial[80], not_after[32];
+    char        *hex;
+    size_t       len;
+    BIGNUM      *bn;
+    gp_buf_t     b;
+    struct tm    tm;
+
+    if (scep_name_to_text(X509_get_subject_name(cert), subject,
+                          sizeof(subject)) < 0
+        || scep_name_to_text(X509_get_issuer_name(cert), issuer,
+                             sizeof(issuer)) < 0)
+    {
+        subject[0] = '\0';
+        issuer[0] = '\0';
+    }
+
+    serial[0] = '\0';
+    bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+    hex = bn ? BN_bn2hex(bn) : NULL;
+
+    if (hex != NULL) {
+        snprintf(serial, sizeof(serial), "%s", hex);
+    }
+
+    OPENSSL_free(hex);
+    BN_free(bn);
+
+    not_after[0] = '\0';
+
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) {
+        strftime(not_after, sizeof(not_after), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+
+    gp_buf_init(&b, 0);
+    gp_buf_add_str(&b, "{\"name\":\"");
+    gp_buf_add_json_str(&b, req->name);
+    gp_buf_add_str(&b, "\",\"profile\":\"");
+    gp_buf_add_json_str(&b, req->profile->name);
+    gp_buf_add_str(&b, "\",\"subject\":\"");
+    gp_buf_add_json_str(&b, subject);
+    gp_buf_add_str(&b, "\",\"issuer\":\"");
+    gp_buf_add_json_str(&b, issuer);
+    gp_buf_add_str(&b, "\",\"serial\":\"");
+    gp_buf_add_json_str(&b, serial);
+    gp_buf_add_str(&b, "\",\"not_after\":\"");
+    gp_buf_add_json_str(&b, not_after);
+    gp_buf_add_str(&b, "\"}\n");
+
+    if (b.failed) {
+        gp_buf_free(&b);
+        gp_admin_answer(res, 500, GP_LOG_ERR, "out of memory");
+        return;
+    }
+
+    res->status = 201;
+    res->body = gp_buf_take(&b, &len);
+    res->body_len = len;
+
+    gp_admin_audit(res, "issued", req, subject, serial);
+}
+
+
+/* {"error": "..."}; the message is logged too, at level. */
+
+static void
+gp_admin_answer(gp_admin_result_t *res, int status, gp_log_level_t level,
+    const char *message)
+{
+    size_t    len;
+    gp_buf_t  b;
+
+    if (message != res->reason) {
+        snprintf(res->reason, sizeof(res->reason), "%s", message);
+    }
+
+    res->status = status;
+    res->log_level = level;
+
+    gp_buf_init(&b, 0);
+    gp_buf_add_str(&b, status == 202 ? "{\"pending\":\"" : "{\"error\":\"");
+    gp_buf_add_json_str(&b, message);
+    gp_buf_add_str(&b, "\"}\n");
+
+    free(res->body);
+    res->body = b.failed ? NULL : gp_buf_take(&b, &len);
+    res->body_len = res->body ? len : 0;
+
+    gp_buf_free(&b);
+}
+
+
+static void
+gp_admin_audit(gp_admin_result_t *res, const char *result,
+    const gp_admin_request_t *req, const char *subject, const char *serial)
+{
+    size_t    len;
+    gp_buf_t  b;
+
+    gp_buf_init(&b, 4096);
+    gp_buf_printf(&b, "result=%s status=%d", result, res->status);
+
+    if (req->name != NULL) {
+        gp_buf_add_str(&b, " name=\"");
+        gp_buf_add_log(&b, req->name, strlen(req->name), 64);
+        gp_buf_add_str(&b, "\"");
+    }
+
+    if (req->profile != NULL) {
+        gp_buf_add_str(&b, " profile=\"");
+        gp_buf_add_log(&b, req->profile->name, strlen(req->profile->name),
+                       64);
+        gp_buf_add_str(&b, "\"");
+    }
+
+    if (subject != NULL && subject[0] != '\0') {
+        gp_buf_add_str(&b, " subject=\"");
+        gp_buf_add_log(&b, subject, strlen(subject), 256);
+        gp_buf_add_str(&b, "\"");
+    }
+
+    if (serial != NULL) {
+        gp_buf_printf(&b, " serial=%s", serial);
+
+    } else if (res->reason[0] != '\0') {
+        gp_buf_add_str(&b, " reason=\"");
+        gp_buf_add_log(&b, res->reason, strlen(res->reason), 512);
+        gp_buf_add_str(&b, "\"");
+    }
+
+    res->audit = b.failed ? NULL : gp_buf_take(&b, &len);
+
+    gp_buf_free(&b);
+}
+
+
+void
+gp_admin_result_free(gp_admin_result_t *res)
+{
+    free(res->body);
+    free(res->audit);
+    res->body = NULL;
+    res->audit = NULL;
+}
