@@ -62,7 +62,8 @@ $(NGX_BUILD)/objs/Makefile: config $(SRC_LIST)
 
 $(MODULE): $(NGX_BUILD)/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) $(MOD_SRCS)
 	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile modules
-	cp $(NGX_BUILD)/objs/ngx_http_scep_module.so $@
+	@# a rename, so that a running nginx keeps the file it loaded
+	cp $(NGX_BUILD)/objs/ngx_http_scep_module.so $@.tmp && mv -f $@.tmp $@
 
 tools:
 

@@ -30,6 +30,7 @@ from harness import nginx as nginx_mod          # noqa: E402
 from harness import scepserver as scep_mod      # noqa: E402
 from harness import slapd as slapd_mod          # noqa: E402
 from harness import tls                         # noqa: E402
+from harness.pki import challenge_pki, tls_pki  # noqa: E402,F401
 
 
 def pytest_sessionstart(session):

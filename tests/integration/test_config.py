@@ -40,6 +40,7 @@ def test_examples_pass_nginx_t(nginx, module_path, tmp_path):
     text = re.sub(r"^load_module .*;$", f"load_module {module_path};",
                   text, count=1, flags=re.MULTILINE)
     # a private error log and pid instead of the system's
+    text = text.replace("/var/lib/nginx/scep", "store")
     text = ("error_log logs/error.log info;\npid logs/nginx.pid;\n"
             + text.replace("http {", "http {\n    client_body_temp_path "
                            "temp/client_body;\n    proxy_temp_path temp/proxy;"
@@ -265,6 +266,26 @@ BAD = [
      r'scep_directory "d": unknown directive "colour"'),
     ("directory-scope", mark(directory("    scope everywhere;"), "scope"),
      r'scep_directory "d": scope: .*"everywhere"'),
+    ("mode-proxy", mark(profile("    mode proxy;"), "mode"),
+     r'scep_profile "p": mode: mode proxy is not supported'),
+    ("enroll-only-setting", mark(profile("    key_pool 4;"), "key_pool"),
+     r'scep_profile "p": key_pool: applies to mode enroll only'),
+    ("key-pool-large",
+     mark(profile("    mode enroll;\n    key_pool 5000;"), "key_pool"),
+     r'scep_profile "p": key_pool: .*1024'),
+    ("poll-wait-long",
+     mark(profile("    mode enroll;\n    poll_wait 1h;"), "poll_wait"),
+     r'scep_profile "p": poll_wait: .*600'),
+    ("profile-name",
+     mark(profile("").replace("scep_profile p", "scep_profile my/profile"),
+          "scep_profile"),
+     r'scep_profile "my/profile": the name must be 1 to 64 characters'),
+    ("admin-without-store",
+     profile("") + mark(portal("        scep_admin;"), "scep_admin"),
+     r'scep_admin needs scep_store'),
+    ("pending-cache-size",
+     mark("scep_pending_cache 1k;\n", "scep_pending_cache"),
+     r'scep_pending_cache: invalid size "1k"'),
     ("gateway-address",
      PORTAL_WITH + mark(portal("        scep_portal d;\n"
                                "        scep_default_profile p;\n"
