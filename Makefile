@@ -6,6 +6,7 @@
 #   make test         both, after installing what they need
 #   make demo         a portal on loopback with a sample directory and CA
 #   make deps         installs every dependency with apt-get
+#   make bench        benchmarks (BENCH_ARGS=--quick for a short run)
 
 NGINX_SRC  ?= /usr/share/nginx/src
 PYTHON     ?= /usr/bin/python3
@@ -109,8 +110,9 @@ demo-stop:
 deps:
 	@sh tools/deps.sh
 
-bench: all
-	$(PYTHON) bench/run.py
+bench: deps
+	$(MAKE) all
+	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

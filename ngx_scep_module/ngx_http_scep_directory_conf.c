@@ -20,6 +20,8 @@ static char *ngx_http_scep_directory_number(ngx_conf_t *cf,
     ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
 static char *ngx_http_scep_directory_seconds(ngx_conf_t *cf,
     ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
+static char *ngx_http_scep_directory_size(ngx_conf_t *cf,
+    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
 
 
 #define ngx_http_scep_directory_slot(field)  offsetof(dir_config_t, field)
@@ -83,6 +85,10 @@ static ngx_http_scep_sub_t  ngx_http_scep_directory_subs[] = {
       ngx_http_scep_directory_number,
       ngx_http_scep_directory_slot(nested_depth) },
 
+    { ngx_string("max_groups"), 1, 1, 0,
+      ngx_http_scep_directory_size,
+      ngx_http_scep_directory_slot(max_groups) },
+
     { ngx_string("mail_attributes"), 1, 16, 0,
       ngx_http_scep_directory_list, 0 },
 
@@ -101,6 +107,10 @@ static ngx_http_scep_sub_t  ngx_http_scep_directory_subs[] = {
     { ngx_string("cache_ttl"), 1, 1, 0,
       ngx_http_scep_directory_seconds,
       ngx_http_scep_directory_slot(cache_ttl_s) },
+
+    { ngx_string("cache_max_entries"), 1, 1, 0,
+      ngx_http_scep_directory_size,
+      ngx_http_scep_directory_slot(cache_max_entries) },
 
     { ngx_null_string, 0, 0, 0, NULL, 0 }
 };
@@ -308,6 +318,29 @@ ngx_http_scep_directory_seconds(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     }
 
     *slot = (long) t;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_scep_directory_size(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf)
+{
+    size_t     *slot;
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+    slot = (size_t *) ((char *) conf + sub->offset);
+
+    n = ngx_atoi(value[1].data, value[1].len);
+    if (n == NGX_ERROR) {
+        return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
+                                         "invalid number");
+    }
+
+    *slot = (size_t) n;
 
     return NGX_CONF_OK;
 }
