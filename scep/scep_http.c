@@ -76,6 +76,7 @@ static int scep_http_no_client_cert(scep_http_call_t *call,
     scep_error_t *err);
 static void scep_http_copy_printable(const char *s, const char *skip_from,
     const char *skip_to, char *buf, size_t size);
+static int scep_http_check_ticket(const char *ticket);
 
 
 static pthread_once_t  scep_http_once = PTHREAD_ONCE_INIT;
@@ -254,6 +255,14 @@ scep_http_check_request(scep_http_call_t *call, scep_error_t *err)
                               call->service, SCEP_HTTP_CONTENT_TYPE_MAX);
     }
 
+    if (req->ticket != NULL && scep_http_check_ticket(req->ticket) != 0) {
+        return scep_error_set(err, SCEP_ERR_INTERNAL, "",
+                              "the enrollment ticket for %s is empty, "
+                              "longer than %d bytes, or holds a character "
+                              "an HTTP header cannot carry", call->service,
+                              SCEP_HTTP_TICKET_MAX);
+    }
+
     call->sink.max = req->max_response ? req->max_response
                                        : SCEP_HTTP_MAX_RESPONSE;
     if (call->sink.max > SCEP_HTTP_MAX_RESPONSE_CEILING) {
@@ -275,7 +284,7 @@ scep_http_setup(CURL *curl, scep_http_call_t *call,
     struct curl_slist **headers, scep_error_t *err)
 {
     long                        auth;
-    char                        line[SCEP_HTTP_CONTENT_TYPE_MAX + 16];
+    char                        line[SCEP_HTTP_TICKET_MAX + 32];
     CURLcode                    rc;
     struct curl_slist          *h;
     const scep_http_request_t  *req = call->req;
@@ -335,10 +344,24 @@ scep_http_setup(CURL *curl, scep_http_call_t *call,
             }
         }
 
-        scep_http_opt(rc, curl, CURLOPT_HTTPHEADER, *headers);
-
     } else {
         scep_http_opt(rc, curl, CURLOPT_HTTPGET, 1L);
+    }
+
+    /* proxy mode: the portal lets a request through only with it */
+    if (req->ticket != NULL && rc == CURLE_OK) {
+        snprintf(line, sizeof(line), "X-SCEP-Ticket: %s", req->ticket);
+
+        h = curl_slist_append(*headers, line);
+        if (h == NULL) {
+            rc = CURLE_OUT_OF_MEMORY;
+        } else {
+            *headers = h;
+        }
+    }
+
+    if (*headers != NULL) {
+        scep_http_opt(rc, curl, CURLOPT_HTTPHEADER, *headers);
     }
 
     if (req->username != NULL) {
@@ -772,4 +795,22 @@ scep_http_copy_printable(const char *s, const char *skip_from,
     if (*s != '\0' && size > 4) {
         memcpy(buf + size - 4, "...", 4);
     }
+}
+
+
+/* 1 to SCEP_HTTP_TICKET_MAX bytes of printable ASCII, no blank. */
+static int
+scep_http_check_ticket(const char *ticket)
+{
+    size_t  i;
+
+    for (i = 0; ticket[i] != '\0'; i++) {
+        if (i == SCEP_HTTP_TICKET_MAX
+            || ticket[i] <= 0x20 || ticket[i] >= 0x7f)
+        {
+            return -1;
+        }
+    }
+
+    return (i == 0) ? -1 : 0;
 }

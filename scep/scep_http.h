@@ -21,6 +21,7 @@
 #define SCEP_HTTP_MAX_RESPONSE_CEILING   (64 * 1024 * 1024)
 #define SCEP_HTTP_CONNECT_TIMEOUT_MS     5000L
 #define SCEP_HTTP_TIMEOUT_MS             30000L
+#define SCEP_HTTP_TICKET_MAX             1024
 
 
 typedef struct {
@@ -40,6 +41,9 @@ typedef struct {
     /* names the peer in messages, e.g. "the challenge service"; NULL: "the
      * PKI server" */
     const char            *service;
+
+    /* sent as "X-SCEP-Ticket: <ticket>", or NULL; never in a message */
+    const char            *ticket;
 } scep_http_request_t;
 
 typedef struct {

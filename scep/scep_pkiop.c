@@ -72,6 +72,7 @@ scep_pkiop_get(const scep_profile_t *profile, const char *operation,
     req.url = url;
     req.max_response = max_response;
     req.service = SCEP_SERVICE;
+    req.ticket = profile->ticket;
 
     rc = scep_http_exchange(profile, &req, resp, err);
 
@@ -130,6 +131,7 @@ scep_pkiop_transport(const scep_profile_t *profile, int post,
     req.url = url;
     req.max_response = SCEP_MESSAGE_MAX_LEN;
     req.service = SCEP_SERVICE;
+    req.ticket = profile->ticket;
 
     rc = scep_http_exchange(profile, &req, resp, err);
 

@@ -125,6 +125,14 @@ typedef struct {
 
     /* per process, set by the owner once it runs: CA, keys */
     struct scep_pki_s      *pki;
+
+    /*
+     * Agent side of proxy mode: the portal's admission ticket, sent as
+     * "X-SCEP-Ticket: <ticket>" with every request to server_url
+     * (GetCACert, GetCACaps, PKIOperation), never to the challenge
+     * service; NULL otherwise.  Printable ASCII without blanks.
+     */
+    const char             *ticket;
 } scep_profile_t;
 
 
