@@ -66,7 +66,20 @@ $(MODULE): $(NGX_BUILD)/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) $(MOD_SRCS)
 	@# a rename, so that a running nginx keeps the file it loaded
 	cp $(NGX_BUILD)/objs/ngx_http_scep_module.so $@.tmp && mv -f $@.tmp $@
 
-tools:
+# the reference agent: the SCEP core, libcurl and libxml2, no nginx
+AGENT_SRCS  := $(sort $(wildcard agent-proto/cli/*.c))
+AGENT_HDRS  := $(sort $(wildcard agent-proto/cli/*.h))
+AGENT_CORE  := $(filter scep/%.c,$(CORE_SRCS)) agent-proto/gp_buf.c
+AGENT       := $(BUILD)/scep-agent
+XML_CFLAGS  := $(shell xml2-config --cflags 2>/dev/null)
+XML_LIBS    := -lxml2
+
+tools: $(AGENT)
+
+$(AGENT): $(AGENT_SRCS) $(AGENT_HDRS) $(AGENT_CORE) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(TOOL_CC) $(TOOL_CFLAGS) $(XML_CFLAGS) -o $@ $(AGENT_SRCS) \
+	    $(AGENT_CORE) -lcurl -lssl -lcrypto $(XML_LIBS)
 
 
 # unit tests: the core only, no nginx
@@ -78,6 +91,23 @@ $(BUILD)/unit/obj/%.o: %.c $(CORE_HDRS)
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(UNIT_CC) $(UNIT_CFLAGS) $< $(UNIT_OBJS) -o $@ -lcmocka $(LIBS)
+
+# the agent's own files, for its unit tests
+AGENT_UNIT_OBJS := $(patsubst %.c,$(BUILD)/unit/obj/%.o, \
+                     $(filter-out agent-proto/cli/agent_main.c,$(AGENT_SRCS)))
+
+.SECONDARY: $(AGENT_UNIT_OBJS)
+
+$(BUILD)/unit/obj/agent-proto/cli/%.o: agent-proto/cli/%.c $(AGENT_HDRS) \
+        $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(UNIT_CFLAGS) $(XML_CFLAGS) -c $< -o $@
+
+$(BUILD)/unit/test_agent_%: tests/unit/test_agent_%.c $(UNIT_OBJS) \
+        $(AGENT_UNIT_OBJS) $(AGENT_HDRS) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(UNIT_CC) $(UNIT_CFLAGS) $(XML_CFLAGS) $< $(UNIT_OBJS) \
+	    $(AGENT_UNIT_OBJS) -o $@ -lcmocka $(LIBS) $(XML_LIBS)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do \
