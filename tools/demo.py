@@ -18,7 +18,9 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests"))
@@ -28,6 +30,7 @@ from harness.nginx import MODULE, Nginx                         # noqa: E402
 from harness.ports import HOST, is_free                         # noqa: E402
 
 STATE_DIR = os.path.join(REPO, "build", "demo")
+AGENT = os.path.join(REPO, "build", "scep-agent")
 STATE_FILE = os.path.join(STATE_DIR, "state.json")
 TEMPLATE = os.path.join(REPO, "tools", "demo", "nginx.conf.in")
 
@@ -184,6 +187,35 @@ def start_services(state, port):
     return state, ldap, ca, portal
 
 
+def enroll_sample_agents(state, portal):
+    """Runs the reference agent for two users, as a newcomer would: bob
+    (push mode: he enrolls with the CA himself) and alice (an admin:
+    the portal enrolls for her and hands over a PKCS#12)."""
+    deadline = time.monotonic() + 15
+    while "CA certificate" not in portal.error_log():
+        if time.monotonic() > deadline:
+            raise DemoError("the portal did not obtain the CA certificate; "
+                            f"see {shown(portal.error_log_path)}")
+        time.sleep(0.1)
+
+    for user in ("bob", "alice"):
+        out_dir = os.path.join(STATE_DIR, "agent-" + user)
+        argv = [AGENT, "--portal", state["portal_url"].rstrip("/"),
+                "--insecure", "--user", user, "--host-id", "demo-" + user,
+                "--out-dir", out_dir]
+        env = dict(os.environ, NGX_SCEP_PASSWORD=directory.USERS[user][
+            "password"])
+        shown_argv = [shown(a) if a.startswith("/") else a for a in argv]
+        print(f"$ NGX_SCEP_PASSWORD=... {' '.join(shown_argv)}")
+        done = subprocess.run(argv, env=env, capture_output=True, text=True,
+                              timeout=60)
+        print((done.stdout + done.stderr).rstrip())
+        print()
+        if done.returncode != 0:
+            raise DemoError(f"the sample agent of {user} failed "
+                            f"(exit {done.returncode})")
+
+
 def shown(path):
     """A path as short as it can be from where the user is."""
     rel = os.path.relpath(path)
@@ -208,6 +240,8 @@ ngx_scep demo is running (configuration, data and logs in {rel}/)
              (every user and password: tests/harness/directory.py)
 
 Try:
+  {shown(AGENT)} --portal {url} --insecure --user {user} \\
+       --out-dir /tmp/{user}-cert        (password: {password})
   curl -k {url}/
   curl -k -A 'PAN GlobalProtect' {url}/global-protect/prelogin.esp
   curl -k -A 'PAN GlobalProtect' --data-urlencode user={user} \\
@@ -234,7 +268,11 @@ def main(argv):
         if argv[1] == "stop":
             stop()
         else:
-            describe(*start())
+            if not os.path.exists(AGENT):
+                raise DemoError(f"{AGENT} is missing: run 'make' first")
+            state, ldap, ca, portal = start()
+            enroll_sample_agents(state, portal)
+            describe(state, ldap, ca, portal)
     except (DemoError, procs.StartError, ValueError) as e:
         print(f"demo: {e}", file=sys.stderr)
         return 1
