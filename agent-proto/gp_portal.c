@@ -111,6 +111,7 @@ gp_portal_finish(gp_session_t *s, const unsigned char *resume,
     switch (s->profile->mode) {
 
     case SCEP_MODE_PUSH:
+    case SCEP_MODE_PROXY:
         gp_portal_push(s, res);
         break;
 

@@ -32,6 +32,7 @@ typedef struct {
     size_t                     nallow_groups;
     const gp_gateway_t        *gateways;
     size_t                     ngateways;
+    const unsigned char       *ticket_key;     /* proxy mode's tickets */
 } gp_portal_t;
 
 

@@ -1,14 +1,18 @@
 /*
  * Push mode: the agent enrolls by itself with the settings the portal
- * sends, and the challenge the PKI gave for this very login.
+ * sends, and the challenge the PKI gave for this very login.  Proxy mode
+ * is the same, except that the agent reaches the PKI through the portal,
+ * which lets it through with the ticket sent along.
  */
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
 #include "agent-proto/gp_session.h"
+#include "agent-proto/gp_ticket.h"
 #include "scep/scep_challenge.h"
 
 
@@ -16,6 +20,7 @@ void
 gp_portal_push(gp_session_t *s, gp_portal_result_t *res)
 {
     char                challenge[SCEP_CHALLENGE_MAX];
+    char                ticket[GP_TICKET_MAX];
     gp_buf_t            buf;
     gp_policy_t         policy;
     scep_error_t        err;
@@ -37,6 +42,27 @@ gp_portal_push(gp_session_t *s, gp_portal_result_t *res)
     settings.server_url = s->profile->server_url;
     settings.challenge = challenge[0] ? challenge : NULL;
 
+    if (s->profile->mode == SCEP_MODE_PROXY) {
+        if (s->portal->ticket_key == NULL
+            || gp_ticket_issue(s->portal->ticket_key, s->profile->name,
+                               s->user.username,
+                               time(NULL) + s->profile->ticket_lifetime_s,
+                               ticket, sizeof(ticket))
+               != 0)
+        {
+            OPENSSL_cleanse(challenge, sizeof(challenge));
+            gp_portal_error(res, GP_RESULT_FAILED, 500,
+                            "The portal failed to answer, try again later");
+            res->log_level = GP_LOG_ERR;
+            snprintf(res->reason, sizeof(res->reason),
+                     "cannot make an enrollment ticket");
+            return;
+        }
+
+        settings.server_url = s->profile->proxy_url;
+        settings.ticket = ticket;
+    }
+
     memset(&policy, 0, sizeof(policy));
     policy.portal_name = s->portal->name;
     policy.user = s->user.username;
@@ -48,6 +74,7 @@ gp_portal_push(gp_session_t *s, gp_portal_result_t *res)
     gp_render_policy(&buf, &policy);
 
     OPENSSL_cleanse(challenge, sizeof(challenge));
+    OPENSSL_cleanse(ticket, sizeof(ticket));
 
     if (buf.failed) {
         gp_buf_free_secret(&buf);
@@ -61,7 +88,8 @@ gp_portal_push(gp_session_t *s, gp_portal_result_t *res)
 
     res->kind = GP_RESULT_SETTINGS;
     res->status = 200;
-    res->body_secret = (settings.challenge != NULL);
+    res->body_secret = (settings.challenge != NULL
+                        || settings.ticket != NULL);
     res->body = gp_buf_take(&buf, &res->body_len);
 }
 

@@ -15,6 +15,9 @@
 #include "ngx_http_scep_module.h"
 #include "scep/scep_http.h"
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
 
 static void *ngx_http_scep_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_scep_create_loc_conf(ngx_conf_t *cf);
@@ -25,6 +28,7 @@ static char *ngx_http_scep_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_scep_main_late(ngx_conf_t *cf,
     ngx_http_scep_main_conf_t *smcf);
+static void ngx_http_scep_wipe_key(void *data);
 static ngx_int_t ngx_http_scep_init_process(ngx_cycle_t *cycle);
 static void ngx_http_scep_exit_process(ngx_cycle_t *cycle);
 
@@ -62,6 +66,13 @@ static ngx_command_t  ngx_http_scep_commands[] = {
     { ngx_string("scep_admin"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_scep_admin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_proxy"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_scep_proxy,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -155,6 +166,7 @@ ngx_module_t  ngx_http_scep_module = {
 static void *
 ngx_http_scep_create_main_conf(ngx_conf_t *cf)
 {
+    ngx_pool_cleanup_t         *cln;
     ngx_http_scep_main_conf_t  *smcf;
 
     smcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_scep_main_conf_t));
@@ -176,10 +188,29 @@ ngx_http_scep_create_main_conf(ngx_conf_t *cf)
            != NGX_OK
         || ngx_array_init(&smcf->admins, cf->pool, 1,
                           sizeof(ngx_http_scep_loc_conf_t *))
+           != NGX_OK
+        || ngx_array_init(&smcf->gates, cf->pool, 1,
+                          sizeof(ngx_http_scep_loc_conf_t *))
            != NGX_OK)
     {
         return NULL;
     }
+
+    /*
+     * Tickets need not survive a reload: they live minutes, and an
+     * agent refused after one simply logs in again.
+     */
+    if (RAND_bytes(smcf->ticket_key, GP_TICKET_KEY_LEN) != 1) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_scep_wipe_key;
+    cln->data = smcf;
 
     /*
      * set by ngx_pcalloc():
@@ -259,7 +290,9 @@ ngx_http_scep_postconfiguration(ngx_conf_t *cf)
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_scep_module);
 
-    if (ngx_http_scep_refs_resolve(cf, smcf) != NGX_OK) {
+    if (ngx_http_scep_refs_resolve(cf, smcf) != NGX_OK
+        || ngx_http_scep_proxy_init(cf, smcf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -328,6 +361,15 @@ ngx_http_scep_main_late(ngx_conf_t *cf, ngx_http_scep_main_conf_t *smcf)
     }
 
     return ngx_http_scep_pending_init_conf(cf, smcf);
+}
+
+
+static void
+ngx_http_scep_wipe_key(void *data)
+{
+    ngx_http_scep_main_conf_t  *smcf = data;
+
+    OPENSSL_cleanse(smcf->ticket_key, GP_TICKET_KEY_LEN);
 }
 
 

@@ -15,6 +15,7 @@
 #include "scep/scep_profile.h"
 #include "ldap/dir.h"
 #include "agent-proto/gp_portal.h"
+#include "agent-proto/gp_ticket.h"
 
 
 /*
@@ -88,6 +89,7 @@ typedef struct {
     ngx_array_t                refs;         /* ngx_http_scep_ref_t */
     ngx_array_t                portals;      /* ngx_http_scep_loc_conf_t * */
     ngx_array_t                admins;       /* ngx_http_scep_loc_conf_t * */
+    ngx_array_t                gates;        /* ngx_http_scep_loc_conf_t * */
 
     const scep_profile_t     **core_profiles;/* the same, as the core's */
     ngx_path_t                *store;        /* scep_store */
@@ -96,6 +98,9 @@ typedef struct {
     ssize_t                    pending_size; /* scep_pending_cache */
     time_t                     pending_ttl;
     ngx_http_scep_pending_t   *pending;
+
+    /* proxy mode: made anew with each configuration, never stored */
+    u_char                     ticket_key[GP_TICKET_KEY_LEN];
 } ngx_http_scep_main_conf_t;
 
 
@@ -115,10 +120,13 @@ typedef struct {
     ngx_thread_pool_t         *thread_pool;
     ngx_str_t                  thread_pool_name;
 
+    ngx_http_scep_profile_t   *proxy_profile; /* scep_proxy */
+
     ngx_str_t                  file;         /* where scep_portal is */
     ngx_uint_t                 line;
     unsigned                   portal_set:1;
     unsigned                   admin_set:1;
+    unsigned                   proxy_set:1;
 
     gp_portal_t               *portal;       /* built once names resolve */
 } ngx_http_scep_loc_conf_t;
@@ -194,6 +202,12 @@ void ngx_http_scep_pending_delete(ngx_http_scep_pending_t *pending,
 
 /* ngx_http_scep_admin.c */
 char *ngx_http_scep_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+/* ngx_http_scep_proxy.c */
+char *ngx_http_scep_proxy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_scep_proxy_init(ngx_conf_t *cf,
+    ngx_http_scep_main_conf_t *smcf);
+ngx_int_t ngx_http_scep_proxy_handler(ngx_http_request_t *r);
 
 /* ngx_http_scep_reply.c */
 ngx_int_t ngx_http_scep_send(ngx_http_request_t *r, ngx_uint_t status,

@@ -307,6 +307,7 @@ ngx_http_scep_portal_build(ngx_conf_t *cf, ngx_http_scep_loc_conf_t *slcf)
 {
     ngx_uint_t                      i, n;
     gp_portal_t                    *portal;
+    ngx_http_scep_main_conf_t      *smcf;
     gp_group_profile_t             *map;
     ngx_http_scep_group_profile_t  *gp;
 
@@ -316,6 +317,9 @@ ngx_http_scep_portal_build(ngx_conf_t *cf, ngx_http_scep_loc_conf_t *slcf)
     }
 
     portal->name = (char *) slcf->portal_name.data;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_scep_module);
+    portal->ticket_key = smcf->ticket_key;
 
     if (slcf->default_profile) {
         portal->default_profile = &slcf->default_profile->profile;

@@ -114,6 +114,14 @@ static ngx_http_scep_sub_t  ngx_http_scep_profile_subs[] = {
       ngx_http_scep_sub_msec,
       ngx_http_scep_profile_slot(timeout_ms) },
 
+    { ngx_string("proxy_url"), 1, 1, 0,
+      ngx_http_scep_sub_string,
+      ngx_http_scep_profile_slot(proxy_url) },
+
+    { ngx_string("ticket_lifetime"), 1, 1, 0,
+      ngx_http_scep_profile_poll,
+      ngx_http_scep_profile_slot(ticket_lifetime_s) },
+
     { ngx_string("key_pool"), 1, 1, 0,
       ngx_http_scep_profile_key_pool, 0 },
 
@@ -340,8 +348,8 @@ ngx_http_scep_profile_key_usage(ngx_conf_t *cf, ngx_http_scep_block_t *block,
 
 /*
  * What the module adds to the core's rules: the name becomes a file name
- * in the certificate store, proxy mode is not offered, and enroll-mode
- * settings in another mode would be silently ignored.
+ * in the certificate store, and settings of another mode would be
+ * silently ignored.
  */
 
 static char *
@@ -363,23 +371,19 @@ ngx_http_scep_profile_check(ngx_conf_t *cf, ngx_http_scep_profile_t *prof)
                                             "it names files in scep_store");
     }
 
-    if (p->mode == SCEP_MODE_PROXY) {
-        return ngx_http_scep_block_error(cf, &prof->block, "mode",
-                                         "mode proxy is not supported by "
-                                         "this version of the module, use "
-                                         "push or enroll");
-    }
-
-    if (p->mode == SCEP_MODE_ENROLL) {
-        return NGX_CONF_OK;
-    }
-
-    for (i = 0; enroll_only[i]; i++) {
+    for (i = 0; enroll_only[i] && p->mode != SCEP_MODE_ENROLL; i++) {
         if (ngx_http_scep_block_is_set(&prof->block, enroll_only[i])) {
             return ngx_http_scep_block_error(cf, &prof->block,
                                              enroll_only[i],
                                              "applies to mode enroll only");
         }
+    }
+
+    if (p->mode != SCEP_MODE_PROXY
+        && ngx_http_scep_block_is_set(&prof->block, "ticket_lifetime"))
+    {
+        return ngx_http_scep_block_error(cf, &prof->block, "ticket_lifetime",
+                                         "applies to mode proxy only");
     }
 
     return NGX_CONF_OK;
@@ -409,7 +413,10 @@ ngx_http_scep_profile_key_pool(ngx_conf_t *cf, ngx_http_scep_block_t *block,
 }
 
 
-/* poll_interval and poll_wait in ms, poll_retry in s; "0" is allowed. */
+/*
+ * poll_interval and poll_wait in ms, poll_retry and ticket_lifetime in s;
+ * "0" is allowed here, the core judges the value.
+ */
 
 static char *
 ngx_http_scep_profile_poll(ngx_conf_t *cf, ngx_http_scep_block_t *block,
@@ -422,7 +429,8 @@ ngx_http_scep_profile_poll(ngx_conf_t *cf, ngx_http_scep_block_t *block,
 
     value = cf->args->elts;
     slot = (long *) ((char *) conf + sub->offset);
-    seconds = (ngx_strcmp(sub->name.data, "poll_retry") == 0);
+    seconds = (ngx_strcmp(sub->name.data, "poll_retry") == 0
+               || ngx_strcmp(sub->name.data, "ticket_lifetime") == 0);
 
     t = seconds ? ngx_parse_time(&value[1], 1) : ngx_parse_time(&value[1], 0);
 

@@ -44,6 +44,8 @@ static int scep_profile_check_timeouts(const scep_profile_t *p,
     scep_error_t *err);
 static int scep_profile_check_polling(const scep_profile_t *p,
     scep_error_t *err);
+static int scep_profile_check_proxy(const scep_profile_t *p,
+    scep_error_t *err);
 
 static int scep_url_check(const char *field, const char *url,
     const char *https_why, scep_error_t *err);
@@ -116,6 +118,7 @@ scep_profile_init(scep_profile_t *p, const char *name)
     p->fips = 0;
     p->connect_timeout_ms = SCEP_CONNECT_TIMEOUT_DEFAULT_MS;
     p->timeout_ms = SCEP_TIMEOUT_DEFAULT_MS;
+    p->ticket_lifetime_s = 600;
     p->key_pool = 0;
     p->poll_interval_ms = 1000;
     p->poll_wait_ms = 10000;
@@ -156,7 +159,8 @@ scep_profile_validate(scep_profile_t *p, scep_error_t *err)
         || scep_profile_check_key(p, err) != 0
         || scep_profile_check_tls(p, err) != 0
         || scep_profile_check_timeouts(p, err) != 0
-        || scep_profile_check_polling(p, err) != 0)
+        || scep_profile_check_polling(p, err) != 0
+        || scep_profile_check_proxy(p, err) != 0)
     {
         scep_subject_free(tpl);
         return -1;
@@ -1293,6 +1297,48 @@ scep_profile_check_polling(const scep_profile_t *p, scep_error_t *err)
         return scep_error_set(err, SCEP_ERR_CONFIG, "poll_retry",
                               "poll_retry must be 1 s to %d s",
                               SCEP_POLL_RETRY_MAX_S);
+    }
+
+    return 0;
+}
+
+
+/*
+ * Proxy mode: agents are told to send their SCEP requests to proxy_url,
+ * the portal's own location in front of the PKI.
+ */
+
+static int
+scep_profile_check_proxy(const scep_profile_t *p, scep_error_t *err)
+{
+    if (p->mode != SCEP_MODE_PROXY) {
+        if (p->proxy_url != NULL) {
+            return scep_error_set(err, SCEP_ERR_CONFIG, "proxy_url",
+                                  "proxy_url applies to mode proxy only");
+        }
+
+        return 0;
+    }
+
+    if (p->proxy_url == NULL) {
+        return scep_error_set(err, SCEP_ERR_CONFIG, "proxy_url",
+                              "mode proxy needs proxy_url, the portal's "
+                              "URL that passes SCEP requests to server_url");
+    }
+
+    if (scep_url_check("proxy_url", p->proxy_url,
+                       p->fips ? "when fips is on" : NULL, err)
+        != 0)
+    {
+        return -1;
+    }
+
+    if (p->ticket_lifetime_s <= 0
+        || p->ticket_lifetime_s > SCEP_TICKET_LIFETIME_MAX_S)
+    {
+        return scep_error_set(err, SCEP_ERR_CONFIG, "ticket_lifetime",
+                              "ticket_lifetime must be 1 s to %d s",
+                              SCEP_TICKET_LIFETIME_MAX_S);
     }
 
     return 0;

@@ -64,6 +64,7 @@ typedef enum {
 #define SCEP_KEY_POOL_MAX          1024
 #define SCEP_POLL_WAIT_MAX_MS      600000
 #define SCEP_POLL_RETRY_MAX_S      86400
+#define SCEP_TICKET_LIFETIME_MAX_S 86400
 
 /* PKCS#9 ub-challenge-password; also bounds the challenge login. */
 #define SCEP_CHALLENGE_MAX_LEN     255
@@ -116,6 +117,10 @@ typedef struct {
 
     long                    connect_timeout_ms;
     long                    timeout_ms;
+
+    /* proxy mode */
+    const char             *proxy_url;            /* where agents send SCEP */
+    long                    ticket_lifetime_s;    /* admission tickets */
 
     /* enroll mode */
     size_t                  key_pool;             /* keys made ahead; 0 off */

@@ -1,0 +1,190 @@
+"""Proxy mode: the agent cannot reach the PKI; the portal passes its SCEP
+requests on with nginx's own proxy_pass, and lets through only those that
+carry an enrollment ticket it issued at login."""
+
+import os
+import re
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+from cryptography import x509
+
+from harness import directory, http, portal
+from harness.procs import wait_until
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+AGENT = os.path.join(REPO, "build", "scep-agent")
+
+TLS_LISTEN = ("@PORT@ ssl;\n    ssl_certificate @TLS_CERT@;\n"
+              "    ssl_certificate_key @TLS_KEY@")
+GETCONFIG = "/global-protect/getconfig.esp"
+
+
+def gate_location(scepserver, profile="staff", path="/scep-proxy"):
+    return f"""
+    location = {path} {{
+        scep_proxy {profile};
+        proxy_set_header X-SCEP-Ticket "";
+        proxy_pass {scepserver.url};
+    }}
+"""
+
+
+def start_portal(nginx, slapd, scepserver, lifetime="10m", extra=""):
+    conf = (portal.directory_block(slapd)
+            + portal.profile_block(
+                "staff", scep_url=scepserver.url, mode="proxy",
+                proxy_url="https://127.0.0.1:@PORT@/scep-proxy",
+                ticket_lifetime=lifetime,
+                ca_fingerprint=scepserver.ca_fingerprint_sha256)
+            + portal.profile_block("other", scep_url=scepserver.url,
+                                   mode="proxy",
+                                   proxy_url="https://127.0.0.1:@PORT@/o")
+            + portal.portal_server("        scep_default_profile staff;",
+                                   listen=TLS_LISTEN,
+                                   extra=gate_location(scepserver)
+                                   + gate_location(scepserver, "other",
+                                                   "/o")
+                                   + extra))
+    server = nginx(http=conf)
+    server.start()
+    return server
+
+
+def login(server, user="alice"):
+    response = http.post_form(server.url(GETCONFIG, https=True),
+                              portal.login(user))
+    assert response.status == 200, response
+    return ET.fromstring(response.body).find("scep")
+
+
+def get_caps(server, path="/scep-proxy", ticket=None):
+    headers = {} if ticket is None else {"X-SCEP-Ticket": ticket}
+    return http.get(server.url(f"{path}?operation=GetCACaps", https=True),
+                    headers=headers)
+
+
+def test_settings_point_at_the_portal_with_a_ticket(nginx, slapd,
+                                                    scepserver):
+    server = start_portal(nginx, slapd, scepserver)
+    scep = login(server)
+
+    assert scep.findtext("mode") == "proxy"
+    assert scep.findtext("server-url") == \
+        f"https://127.0.0.1:{server.port}/scep-proxy"
+    ticket = scep.findtext("ticket")
+    assert re.fullmatch(r"1\.\d+\.[\w-]+\.[\w-]+\.[\w-]{43}", ticket)
+
+    # a ticket lives ticket_lifetime: 10 minutes
+    expires = int(ticket.split(".")[1])
+    assert 590 <= expires - time.time() <= 600
+
+    response = get_caps(server, ticket=ticket)
+    assert response.status == 200
+    assert b"POSTPKIOperation" in response.body
+    assert re.search(r'scep proxy: client=127\.0\.0\.1 result=admitted '
+                     r'profile="staff" operation="GetCACaps" user="alice"',
+                     server.error_log())
+    assert ticket not in server.error_log()
+
+
+def test_the_agent_enrolls_through_the_portal(nginx, slapd, scepserver,
+                                              tmp_path):
+    server = start_portal(nginx, slapd, scepserver)
+    since = len(scepserver.records())
+    out = tmp_path / "agent"
+    result = subprocess.run(
+        [AGENT, "--portal", f"https://127.0.0.1:{server.port}",
+         "--insecure", "--pki-ca-file", server.tls.cert_path,
+         "--user", "carol", "--out-dir", str(out)],
+        env=dict(os.environ,
+                 NGX_SCEP_PASSWORD=directory.USERS["carol"]["password"]),
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'Certificate issued (proxy mode, profile "staff")' in \
+        result.stdout
+
+    cert = x509.load_pem_x509_certificate((out / "cert.pem").read_bytes())
+    assert cert.subject.rfc4514_string() == "CN=carol,OU=VPN,O=Example"
+    assert [r["subject"] for r in scepserver.records()[since:]] == \
+        ["CN=carol,OU=VPN,O=Example"]
+
+    # every SCEP request went through the gate, admitted as carol
+    log = server.error_log()
+    for operation in ("GetCACert", "GetCACaps", "PKIOperation"):
+        assert re.search(r'result=admitted profile="staff" '
+                         rf'operation="{operation}" user="carol"', log), log
+
+
+@pytest.mark.parametrize("ticket,reason", [
+    (None, "no enrollment ticket: log in to the portal first"),
+    ("garbage", "the enrollment ticket is malformed"),
+    ("1.9999999999.c3RhZmY.YWxpY2U.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+     "the enrollment ticket was not issued by this portal"),
+])
+def test_requests_without_a_valid_ticket_are_refused(nginx, slapd,
+                                                     scepserver, ticket,
+                                                     reason):
+    server = start_portal(nginx, slapd, scepserver)
+    ops = scepserver.log().count("GetCACaps")
+
+    response = get_caps(server, ticket=ticket)
+
+    assert response.status == 403
+    assert response.body.decode() == reason
+    assert f'result=refused profile="staff" operation="GetCACaps" ' \
+        f'reason="{reason}"' in server.error_log()
+    # nothing reached the PKI
+    assert scepserver.log().count("GetCACaps") == ops
+
+
+def test_a_changed_ticket_is_refused(nginx, slapd, scepserver):
+    server = start_portal(nginx, slapd, scepserver)
+    ticket = login(server).findtext("ticket")
+    version, expires, profile, user, mac = ticket.split(".")
+
+    # claim to be another user, or to last longer: the MAC gives it away
+    for forged in (f"{version}.{expires}.{profile}.Ym9i.{mac}",
+                   f"{version}.{int(expires) + 3600}.{profile}.{user}.{mac}"):
+        response = get_caps(server, ticket=forged)
+        assert response.status == 403
+        assert response.body == \
+            b"the enrollment ticket was not issued by this portal"
+
+
+def test_a_ticket_serves_its_own_profile_only(nginx, slapd, scepserver):
+    server = start_portal(nginx, slapd, scepserver)
+    ticket = login(server).findtext("ticket")
+
+    assert get_caps(server, ticket=ticket).status == 200
+    response = get_caps(server, path="/o", ticket=ticket)
+    assert response.status == 403
+    assert response.body == b"the enrollment ticket is for another profile"
+
+
+def test_an_expired_ticket_is_refused(nginx, slapd, scepserver):
+    server = start_portal(nginx, slapd, scepserver, lifetime="1s")
+    ticket = login(server).findtext("ticket")
+    expires = int(ticket.split(".")[1])
+
+    wait_until(lambda: time.time() > expires + 1, 5, "the ticket's expiry")
+
+    response = get_caps(server, ticket=ticket)
+    assert response.status == 403
+    assert response.body == (b"the enrollment ticket has expired: log in "
+                             b"to the portal again")
+
+
+def test_a_reload_voids_earlier_tickets(nginx, slapd, scepserver):
+    server = start_portal(nginx, slapd, scepserver)
+    ticket = login(server).findtext("ticket")
+    assert get_caps(server, ticket=ticket).status == 200
+
+    server.reload()
+
+    assert get_caps(server, ticket=ticket).status == 403
+    assert get_caps(server, ticket=login(server).findtext("ticket")) \
+        .status == 200
