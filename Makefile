@@ -121,6 +121,7 @@ unit: $(UNIT_BINS)
 # integration tests: real slapd, scepserver and nginx on loopback
 
 integration: all
+	sh tests/ldap/run.sh
 	$(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
 
 test: deps
