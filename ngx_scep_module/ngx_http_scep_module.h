@@ -122,6 +122,7 @@ typedef struct {
 
     ngx_http_scep_profile_t   *proxy_profile; /* scep_proxy */
 
+    ngx_http_core_loc_conf_t  *core;         /* the portal's location */
     ngx_str_t                  file;         /* where scep_portal is */
     ngx_uint_t                 line;
     unsigned                   portal_set:1;

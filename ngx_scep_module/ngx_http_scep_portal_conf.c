@@ -118,6 +118,7 @@ ngx_http_scep_portal(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     *portal = slcf;
     slcf->file = cf->conf_file->file.name;
     slcf->line = cf->conf_file->line;
+    slcf->core = clcf;
 
     return ngx_http_scep_ref_add(cf, &value[1], 1,
                                  (void **) &slcf->directory);
@@ -362,6 +363,14 @@ ngx_http_scep_portal_build(ngx_conf_t *cf, ngx_http_scep_loc_conf_t *slcf)
     }
 
     slcf->portal = portal;
+
+    /*
+     * A login form is read into memory whole, never into a temporary
+     * file, where its password would outlive the request on disk.
+     */
+    if (slcf->core->client_body_buffer_size < GP_BODY_MAX) {
+        slcf->core->client_body_buffer_size = GP_BODY_MAX;
+    }
 
     return NGX_OK;
 }

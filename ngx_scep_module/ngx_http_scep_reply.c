@@ -20,7 +20,8 @@ static void ngx_http_scep_wipe(void *data);
 /*
  * Gathers the body into one buffer of our own: it may sit in several
  * buffers, or in a temporary file when it is large.  NGX_DECLINED when
- * it is larger than max.
+ * it is larger than max.  The request's own buffers are wiped once
+ * copied: a login form holds a password.
  */
 
 ngx_int_t
@@ -71,6 +72,7 @@ ngx_http_scep_body_copy(ngx_http_request_t *r, ngx_str_t *body, size_t max)
         }
 
         p = ngx_cpymem(p, b->pos, b->last - b->pos);
+        OPENSSL_cleanse(b->pos, b->last - b->pos);
     }
 
     *p = '\0';
