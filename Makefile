@@ -86,11 +86,13 @@ $(AGENT): $(AGENT_SRCS) $(AGENT_HDRS) $(AGENT_CORE) $(CORE_HDRS)
 
 $(BUILD)/unit/obj/%.o: %.c $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
+	@echo "  CC (sanitizers) $<"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
 
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(UNIT_CC) $(UNIT_CFLAGS) $< $(UNIT_OBJS) -o $@ -lcmocka $(LIBS)
+	@echo "  LD (sanitizers) $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $< $(UNIT_OBJS) -o $@ -lcmocka $(LIBS)
 
 # the agent's own files, for its unit tests
 AGENT_UNIT_OBJS := $(patsubst %.c,$(BUILD)/unit/obj/%.o, \
@@ -101,12 +103,14 @@ AGENT_UNIT_OBJS := $(patsubst %.c,$(BUILD)/unit/obj/%.o, \
 $(BUILD)/unit/obj/agent-proto/cli/%.o: agent-proto/cli/%.c $(AGENT_HDRS) \
         $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(UNIT_CC) $(UNIT_CFLAGS) $(XML_CFLAGS) -c $< -o $@
+	@echo "  CC (sanitizers) $<"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(XML_CFLAGS) -c $< -o $@
 
 $(BUILD)/unit/test_agent_%: tests/unit/test_agent_%.c $(UNIT_OBJS) \
         $(AGENT_UNIT_OBJS) $(AGENT_HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(UNIT_CC) $(UNIT_CFLAGS) $(XML_CFLAGS) $< $(UNIT_OBJS) \
+	@echo "  LD (sanitizers) $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $(XML_CFLAGS) $< $(UNIT_OBJS) \
 	    $(AGENT_UNIT_OBJS) -o $@ -lcmocka $(LIBS) $(XML_LIBS)
 
 unit: $(UNIT_BINS)
