@@ -177,9 +177,67 @@ test_valid_profiles(void **state)
     p.challenge_password_file = "/etc/nginx/scep.pass";
     p.challenge_password = "from-the-file";
     p.mode = SCEP_MODE_PROXY;
+    p.proxy_url = "https://vpn.example.com/scep-proxy";
     p.digest = SCEP_DIGEST_SHA1;
     p.key_bits = 1024;
     assert_valid(&p);
+}
+
+
+static void
+test_mode_settings(void **state)
+{
+    scep_profile_t  p;
+
+    (void) state;
+
+    /* proxy mode: where agents send their SCEP, and tickets' lifetime */
+    base_profile(&p);
+    p.mode = SCEP_MODE_PROXY;
+    assert_invalid(&p, "proxy_url",
+                   "mode proxy needs proxy_url, the portal's URL that "
+                   "passes SCEP requests to server_url");
+
+    p.proxy_url = "ftp://vpn.example.com/scep-proxy";
+    assert_invalid(&p, "proxy_url",
+                   "proxy_url must start with http:// or https://");
+
+    p.proxy_url = "https://vpn.example.com/scep-proxy";
+    p.ticket_lifetime_s = 0;
+    assert_invalid(&p, "ticket_lifetime",
+                   "ticket_lifetime must be 1 s to 86400 s");
+    p.ticket_lifetime_s = 86401;
+    assert_invalid(&p, "ticket_lifetime",
+                   "ticket_lifetime must be 1 s to 86400 s");
+    p.ticket_lifetime_s = 86400;
+    assert_valid(&p);
+
+    base_profile(&p);
+    p.proxy_url = "https://vpn.example.com/scep-proxy";
+    assert_invalid(&p, "proxy_url", "proxy_url applies to mode proxy only");
+
+    /* enroll mode: the key pool and polling */
+    base_profile(&p);
+    p.mode = SCEP_MODE_ENROLL;
+    p.key_pool = 1024;
+    assert_valid(&p);
+    p.key_pool = 1025;
+    assert_invalid(&p, "key_pool", "key_pool must be 0..1024 keys, got 1025");
+
+    base_profile(&p);
+    p.mode = SCEP_MODE_ENROLL;
+    p.poll_wait_ms = 600001;
+    assert_invalid(&p, "poll_wait", "poll_wait must be 0 to 600 s");
+    p.poll_wait_ms = 0;
+    assert_valid(&p);
+    p.poll_wait_ms = 5000;
+    p.poll_interval_ms = 6000;
+    assert_invalid(&p, "poll_interval",
+                   "poll_interval must be more than 0 and at most "
+                   "poll_wait");
+    p.poll_interval_ms = 1000;
+    p.poll_retry_s = 0;
+    assert_invalid(&p, "poll_retry", "poll_retry must be 1 s to 86400 s");
 }
 
 
@@ -1195,6 +1253,7 @@ main(void)
         cmocka_unit_test(test_key_settings),
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_timeouts),
+        cmocka_unit_test(test_mode_settings),
         cmocka_unit_test(test_validation_order),
         cmocka_unit_test(test_named_values),
         cmocka_unit_test(test_key_usage_words),
