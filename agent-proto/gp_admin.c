@@ -79,6 +79,7 @@ gp_admin_issue(const scep_profile_t *const *profiles, size_t nprofiles,
     if (gp_form_parse(body, len, &form, &ferr) != 0) {
         gp_admin_answer(res, gp_code_http_status(ferr.code), GP_LOG_INFO,
                         ferr.message);
+        gp_admin_audit(res, "refused", &req, NULL, NULL);
         return;
     }
 
@@ -237,7 +238,9 @@ gp_admin_enroll(const gp_admin_request_t *req, X509_NAME *subject,
 
     *ca = scep_pki_ca_acquire(req->profile->pki, &err);
     if (*ca == NULL) {
-        gp_admin_answer(res, 503, GP_LOG_WARN, err.message);
+        /* waiting helps, unless the CA does not match its fingerprint */
+        gp_admin_answer(res, err.code == SCEP_ERR_CA_FINGERPRINT ? 502 : 503,
+                        GP_LOG_WARN, err.message);
         return NULL;
     }
 

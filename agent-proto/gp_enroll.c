@@ -69,6 +69,13 @@ gp_portal_enroll(gp_session_t *s, const unsigned char *resume,
     }
 
     ca = scep_pki_ca_acquire(pki, &err);
+
+    if (ca == NULL && err.code == SCEP_ERR_CA_FINGERPRINT) {
+        /* waiting would not help: the administrator must act */
+        gp_portal_pki_failed(s, "CA certificate", &err, res);
+        return;
+    }
+
     if (ca == NULL) {
         gp_portal_error(res, GP_RESULT_BUSY, 503, GP_MSG_NO_CA);
         res->retry_after = 30;
