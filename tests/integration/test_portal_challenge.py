@@ -23,8 +23,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from harness import http, portal
-from harness.pki import (ACCOUNT_PASSWORD, DENIED_ACCOUNT, agent_enroll,
-                         dynamic_challenge, scep_settings)
+from harness.pki import (ACCOUNT, ACCOUNT_PASSWORD, DENIED_ACCOUNT,
+                         agent_enroll, dynamic_challenge, scep_settings)
 
 GETCONFIG = "/global-protect/getconfig.esp"
 SUBJECT = '"C=US,O=Example,OU=VPN,CN=$USERNAME"'
@@ -565,3 +565,41 @@ def test_no_challenge(nginx, slapd):
     assert b"<challenge" not in response.body
     assert settings.rdns[-1] == ("CN", "alice")
     assert 'challenge=none' in audit_lines(server)[-1]
+
+
+# -- 6. NTLM, as NDES usually asks -------------------------------------------
+
+@pytest.mark.parametrize("auth", ["ntlm", "any"])
+def test_ntlm_account_gets_a_password(nginx, slapd, challenge_pki, auth):
+    # NTLM authenticates a connection, which a reverse proxy does not
+    # keep: the portal talks to the service directly here
+    pki = challenge_pki(front=False, auth="ntlm", domain="EXAMPLE")
+    server = start_portal(
+        nginx, slapd, challenge="dynamic",
+        challenge_url=pki.admin_url(),
+        challenge_username=f'"{ACCOUNT}"',
+        challenge_password=f'"{ACCOUNT_PASSWORD}"',
+        challenge_auth=auth)
+
+    settings = settings_of(login(server))
+
+    assert settings.challenge_type == "dynamic"
+    assert otp_name(settings.challenge) in pki.outstanding()
+    assert_no_secret(server, settings.challenge)
+
+
+def test_ntlm_wrong_password_is_refused(nginx, slapd, challenge_pki):
+    pki = challenge_pki(front=False, auth="ntlm", domain="EXAMPLE")
+    server = start_portal(
+        nginx, slapd, challenge="dynamic",
+        challenge_url=pki.admin_url(),
+        challenge_username=f'"{ACCOUNT}"',
+        challenge_password='"not-the-password"',
+        challenge_auth="ntlm")
+
+    response = login(server)
+
+    assert response.status == 502
+    assert error_message(response) == MSG_ACCOUNT
+    assert "challenge: challenge_auth:" in server.error_log()
+    assert pki.outstanding() == []
