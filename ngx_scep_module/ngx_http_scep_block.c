@@ -31,6 +31,42 @@ typedef struct {
 } ngx_http_scep_secret_t;
 
 
+/*
+ * The start of a named block: a name, unique among the blocks of its
+ * kind.  blocks holds pointers to structures that begin with their
+ * ngx_http_scep_block_t.
+ */
+
+char *
+ngx_http_scep_block_name(ngx_conf_t *cf, const char *kind,
+    ngx_array_t *blocks, ngx_str_t *name)
+{
+    ngx_uint_t               i;
+    ngx_http_scep_block_t  **other;
+
+    if (name->len == 0 || ngx_http_scep_conf_cstr(name) == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s needs a name", kind);
+        return NGX_CONF_ERROR;
+    }
+
+    other = blocks->elts;
+
+    for (i = 0; i < blocks->nelts; i++) {
+        if (other[i]->name.len == name->len
+            && ngx_strncmp(other[i]->name.data, name->data, name->len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "%s \"%V\" is duplicate, the first is in "
+                               "%V:%ui", kind, name, &other[i]->file,
+                               other[i]->line);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 char *
 ngx_http_scep_block_parse(ngx_conf_t *cf, ngx_http_scep_block_t *block)
 {
@@ -426,6 +462,11 @@ ngx_http_scep_secret_cleanup(void *data)
 }
 
 
+/*
+ * Times and counts: the syntax is judged here, the range by the core's
+ * validators, which know what each setting may be.
+ */
+
 char *
 ngx_http_scep_sub_msec(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf)
@@ -438,13 +479,81 @@ ngx_http_scep_sub_msec(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     slot = (long *) ((char *) conf + sub->offset);
 
     t = ngx_parse_time(&value[1], 0);
-    if (t == (ngx_msec_t) NGX_ERROR || t == 0 || t > 3600000) {
+    if (t == (ngx_msec_t) NGX_ERROR || t > NGX_MAX_INT32_VALUE) {
         return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
                                          "invalid time, use e.g. \"500ms\", "
-                                         "\"5s\" or \"1m\" (at most 1h)");
+                                         "\"5s\" or \"1m\"");
     }
 
     *slot = (long) t;
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_scep_sub_sec(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf)
+{
+    long       *slot;
+    time_t      t;
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+    slot = (long *) ((char *) conf + sub->offset);
+
+    t = ngx_parse_time(&value[1], 1);
+    if (t == (time_t) NGX_ERROR) {
+        return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
+                                         "invalid time, use e.g. \"0\", "
+                                         "\"30s\", \"5m\" or \"1d\"");
+    }
+
+    *slot = (long) t;
+
+    return NGX_CONF_OK;
+}
+
+
+/* int and size_t counts */
+
+char *
+ngx_http_scep_sub_number(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf)
+{
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+    if (n == NGX_ERROR || n > NGX_MAX_INT32_VALUE) {
+        return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
+                                         "invalid number");
+    }
+
+    *(int *) ((char *) conf + sub->offset) = (int) n;
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_scep_sub_size(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf)
+{
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+    if (n == NGX_ERROR) {
+        return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
+                                         "invalid number");
+    }
+
+    *(size_t *) ((char *) conf + sub->offset) = (size_t) n;
 
     return NGX_CONF_OK;
 }

@@ -16,12 +16,6 @@ static char *ngx_http_scep_directory_list(ngx_conf_t *cf,
     ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
 static char *ngx_http_scep_directory_word(ngx_conf_t *cf,
     ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
-static char *ngx_http_scep_directory_number(ngx_conf_t *cf,
-    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
-static char *ngx_http_scep_directory_seconds(ngx_conf_t *cf,
-    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
-static char *ngx_http_scep_directory_size(ngx_conf_t *cf,
-    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
 
 
 #define ngx_http_scep_directory_slot(field)  offsetof(dir_config_t, field)
@@ -82,11 +76,11 @@ static ngx_http_scep_sub_t  ngx_http_scep_directory_subs[] = {
       ngx_http_scep_directory_word, 0 },
 
     { ngx_string("nested_depth"), 1, 1, 0,
-      ngx_http_scep_directory_number,
+      ngx_http_scep_sub_number,
       ngx_http_scep_directory_slot(nested_depth) },
 
     { ngx_string("max_groups"), 1, 1, 0,
-      ngx_http_scep_directory_size,
+      ngx_http_scep_sub_size,
       ngx_http_scep_directory_slot(max_groups) },
 
     { ngx_string("mail_attributes"), 1, 16, 0,
@@ -101,15 +95,15 @@ static ngx_http_scep_sub_t  ngx_http_scep_directory_subs[] = {
       ngx_http_scep_directory_slot(timeout_ms) },
 
     { ngx_string("pool_size"), 1, 1, 0,
-      ngx_http_scep_directory_number,
+      ngx_http_scep_sub_number,
       ngx_http_scep_directory_slot(pool_size) },
 
     { ngx_string("cache_ttl"), 1, 1, 0,
-      ngx_http_scep_directory_seconds,
+      ngx_http_scep_sub_sec,
       ngx_http_scep_directory_slot(cache_ttl_s) },
 
     { ngx_string("cache_max_entries"), 1, 1, 0,
-      ngx_http_scep_directory_size,
+      ngx_http_scep_sub_size,
       ngx_http_scep_directory_slot(cache_max_entries) },
 
     { ngx_null_string, 0, 0, 0, NULL, 0 }
@@ -123,31 +117,15 @@ ngx_http_scep_directory_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     char                        *rv;
     ngx_str_t                   *value;
-    ngx_uint_t                   i;
     dir_error_t                  err;
     ngx_http_scep_directory_t   *dir, **dirp;
 
     value = cf->args->elts;
 
-    dirp = smcf->directories.elts;
-    for (i = 0; i < smcf->directories.nelts; i++) {
-        if (dirp[i]->block.name.len == value[1].len
-            && ngx_strncmp(dirp[i]->block.name.data, value[1].data,
-                           value[1].len) == 0)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "scep_directory \"%V\" is duplicate, "
-                               "the first is in %V:%ui",
-                               &value[1], &dirp[i]->block.file,
-                               dirp[i]->block.line);
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    if (value[1].len == 0 || ngx_http_scep_conf_cstr(&value[1]) == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "scep_directory needs a name");
-        return NGX_CONF_ERROR;
+    rv = ngx_http_scep_block_name(cf, "scep_directory", &smcf->directories,
+                                  &value[1]);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     dir = ngx_pcalloc(cf->pool, sizeof(ngx_http_scep_directory_t));
@@ -271,76 +249,6 @@ ngx_http_scep_directory_word(ngx_conf_t *cf, ngx_http_scep_block_t *block,
         return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
                                          err.message);
     }
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_scep_directory_number(ngx_conf_t *cf, ngx_http_scep_block_t *block,
-    ngx_http_scep_sub_t *sub, void *conf)
-{
-    int        *slot;
-    ngx_int_t   n;
-    ngx_str_t  *value;
-
-    value = cf->args->elts;
-    slot = (int *) ((char *) conf + sub->offset);
-
-    n = ngx_atoi(value[1].data, value[1].len);
-    if (n == NGX_ERROR || n > 65535) {
-        return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
-                                         "invalid number");
-    }
-
-    *slot = (int) n;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_scep_directory_seconds(ngx_conf_t *cf, ngx_http_scep_block_t *block,
-    ngx_http_scep_sub_t *sub, void *conf)
-{
-    long       *slot;
-    time_t      t;
-    ngx_str_t  *value;
-
-    value = cf->args->elts;
-    slot = (long *) ((char *) conf + sub->offset);
-
-    t = ngx_parse_time(&value[1], 1);
-    if (t == (time_t) NGX_ERROR) {
-        return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
-                                         "invalid time, use e.g. \"0\", "
-                                         "\"30s\" or \"5m\"");
-    }
-
-    *slot = (long) t;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_scep_directory_size(ngx_conf_t *cf, ngx_http_scep_block_t *block,
-    ngx_http_scep_sub_t *sub, void *conf)
-{
-    size_t     *slot;
-    ngx_int_t   n;
-    ngx_str_t  *value;
-
-    value = cf->args->elts;
-    slot = (size_t *) ((char *) conf + sub->offset);
-
-    n = ngx_atoi(value[1].data, value[1].len);
-    if (n == NGX_ERROR) {
-        return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
-                                         "invalid number");
-    }
-
-    *slot = (size_t) n;
 
     return NGX_CONF_OK;
 }

@@ -54,6 +54,8 @@ struct ngx_http_scep_block_s {
 
 typedef struct ngx_http_scep_pki_ctx_s  ngx_http_scep_pki_ctx_t;
 
+/* Both kinds of block begin with their ngx_http_scep_block_t. */
+
 typedef struct {
     ngx_http_scep_block_t      block;
     scep_profile_t             profile;
@@ -137,6 +139,8 @@ extern ngx_module_t  ngx_http_scep_module;
 
 
 /* ngx_http_scep_block.c */
+char *ngx_http_scep_block_name(ngx_conf_t *cf, const char *kind,
+    ngx_array_t *blocks, ngx_str_t *name);
 char *ngx_http_scep_block_parse(ngx_conf_t *cf, ngx_http_scep_block_t *block);
 char *ngx_http_scep_block_error(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     const char *directive, const char *message);
@@ -151,6 +155,12 @@ char *ngx_http_scep_sub_path(ngx_conf_t *cf, ngx_http_scep_block_t *block,
 char *ngx_http_scep_sub_secret_file(ngx_conf_t *cf,
     ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
 char *ngx_http_scep_sub_msec(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf);
+char *ngx_http_scep_sub_sec(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf);
+char *ngx_http_scep_sub_number(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf);
+char *ngx_http_scep_sub_size(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf);
 char *ngx_http_scep_sub_flag(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf);

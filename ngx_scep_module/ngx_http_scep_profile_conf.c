@@ -24,10 +24,6 @@ static char *ngx_http_scep_profile_key_usage(ngx_conf_t *cf,
     ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
 static char *ngx_http_scep_profile_password_file(ngx_conf_t *cf,
     ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
-static char *ngx_http_scep_profile_key_pool(ngx_conf_t *cf,
-    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
-static char *ngx_http_scep_profile_poll(ngx_conf_t *cf,
-    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
 static char *ngx_http_scep_profile_check(ngx_conf_t *cf,
     ngx_http_scep_profile_t *prof);
 static void ngx_http_scep_profile_cleanup(void *data);
@@ -119,22 +115,23 @@ static ngx_http_scep_sub_t  ngx_http_scep_profile_subs[] = {
       ngx_http_scep_profile_slot(proxy_url) },
 
     { ngx_string("ticket_lifetime"), 1, 1, 0,
-      ngx_http_scep_profile_poll,
+      ngx_http_scep_sub_sec,
       ngx_http_scep_profile_slot(ticket_lifetime_s) },
 
     { ngx_string("key_pool"), 1, 1, 0,
-      ngx_http_scep_profile_key_pool, 0 },
+      ngx_http_scep_sub_size,
+      ngx_http_scep_profile_slot(key_pool) },
 
     { ngx_string("poll_interval"), 1, 1, 0,
-      ngx_http_scep_profile_poll,
+      ngx_http_scep_sub_msec,
       ngx_http_scep_profile_slot(poll_interval_ms) },
 
     { ngx_string("poll_wait"), 1, 1, 0,
-      ngx_http_scep_profile_poll,
+      ngx_http_scep_sub_msec,
       ngx_http_scep_profile_slot(poll_wait_ms) },
 
     { ngx_string("poll_retry"), 1, 1, 0,
-      ngx_http_scep_profile_poll,
+      ngx_http_scep_sub_sec,
       ngx_http_scep_profile_slot(poll_retry_s) },
 
     { ngx_null_string, 0, 0, 0, NULL, 0 }
@@ -148,34 +145,16 @@ ngx_http_scep_profile_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     char                      *rv;
     ngx_str_t                 *value;
-    ngx_uint_t                 i;
     scep_error_t               err;
     ngx_pool_cleanup_t        *cln;
     ngx_http_scep_profile_t   *prof, **profp;
 
     value = cf->args->elts;
 
-    profp = smcf->profiles.elts;
-    for (i = 0; i < smcf->profiles.nelts; i++) {
-        if (profp[i]->block.name.len == value[1].len
-            && ngx_strncmp(profp[i]->block.name.data, value[1].data,
-                           value[1].len) == 0)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "scep_profile \"%V\" is duplicate, "
-                               "the first is in %V:%ui",
-                               &value[1], &profp[i]->block.file,
-                               profp[i]->block.line);
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    if (value[1].len == 0
-        || ngx_http_scep_conf_cstr(&value[1]) == NULL)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "scep_profile needs a name");
-        return NGX_CONF_ERROR;
+    rv = ngx_http_scep_block_name(cf, "scep_profile", &smcf->profiles,
+                                  &value[1]);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     prof = ngx_pcalloc(cf->pool, sizeof(ngx_http_scep_profile_t));
@@ -385,62 +364,6 @@ ngx_http_scep_profile_check(ngx_conf_t *cf, ngx_http_scep_profile_t *prof)
         return ngx_http_scep_block_error(cf, &prof->block, "ticket_lifetime",
                                          "applies to mode proxy only");
     }
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_scep_profile_key_pool(ngx_conf_t *cf, ngx_http_scep_block_t *block,
-    ngx_http_scep_sub_t *sub, void *conf)
-{
-    scep_profile_t  *p = conf;
-
-    ngx_int_t   n;
-    ngx_str_t  *value;
-
-    value = cf->args->elts;
-
-    n = ngx_atoi(value[1].data, value[1].len);
-    if (n == NGX_ERROR) {
-        return ngx_http_scep_block_error(cf, block, "key_pool",
-                                         "invalid number of keys");
-    }
-
-    p->key_pool = (size_t) n;
-
-    return NGX_CONF_OK;
-}
-
-
-/*
- * poll_interval and poll_wait in ms, poll_retry and ticket_lifetime in s;
- * "0" is allowed here, the core judges the value.
- */
-
-static char *
-ngx_http_scep_profile_poll(ngx_conf_t *cf, ngx_http_scep_block_t *block,
-    ngx_http_scep_sub_t *sub, void *conf)
-{
-    long        *slot;
-    ngx_int_t    t;
-    ngx_str_t   *value;
-    ngx_uint_t   seconds;
-
-    value = cf->args->elts;
-    slot = (long *) ((char *) conf + sub->offset);
-    seconds = (ngx_strcmp(sub->name.data, "poll_retry") == 0
-               || ngx_strcmp(sub->name.data, "ticket_lifetime") == 0);
-
-    t = seconds ? ngx_parse_time(&value[1], 1) : ngx_parse_time(&value[1], 0);
-
-    if (t == NGX_ERROR) {
-        return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
-                                         "invalid time, use e.g. \"0\", "
-                                         "\"500ms\", \"10s\" or \"2m\"");
-    }
-
-    *slot = (long) t;
 
     return NGX_CONF_OK;
 }
