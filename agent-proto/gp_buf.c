@@ -479,3 +479,22 @@ gp_buf_add_log(gp_buf_t *b, const char *s, size_t len, size_t max)
         gp_buf_add_str(b, "...");
     }
 }
+
+
+int
+gp_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+
+    return -1;
+}

@@ -82,5 +82,8 @@ size_t gp_utf8_next(const char *s, size_t len, uint32_t *cp);
  */
 int gp_utf8_is_clean_text(const char *s, size_t len);
 
+/* The value of a hexadecimal digit, or -1. */
+int gp_hex_digit(int c);
+
 
 #endif /* GP_BUF_H */

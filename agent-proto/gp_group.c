@@ -5,10 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "agent-proto/gp_buf.h"
 #include "agent-proto/gp_group.h"
-
-
-static int gp_hex_value(int c);
 
 
 int
@@ -70,8 +68,8 @@ gp_dn_first_value(const char *dn, char *out, size_t size, size_t *len)
 
         p++;
 
-        hi = gp_hex_value(p[0]);
-        lo = (hi >= 0) ? gp_hex_value(p[1]) : -1;
+        hi = gp_hex_digit(p[0]);
+        lo = (hi >= 0) ? gp_hex_digit(p[1]) : -1;
 
         if (hi >= 0 && lo >= 0) {
             out[n++] = (char) (hi << 4 | lo);
@@ -90,23 +88,4 @@ gp_dn_first_value(const char *dn, char *out, size_t size, size_t *len)
     *len = n;
 
     return 0;
-}
-
-
-static int
-gp_hex_value(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-
-    return -1;
 }

@@ -29,7 +29,6 @@ static int gp_form_add(gp_form_t *form, const char *name, size_t name_len,
     const char *value, size_t value_len, gp_error_t *err);
 static int gp_form_decode(const char *src, size_t len, char *dst,
     size_t *dst_len);
-static int gp_form_hex(char c);
 static int gp_form_check_name(const char *name, size_t len);
 static int gp_login_check_field(const gp_field_t *field, gp_error_t *err);
 static void gp_login_take(gp_form_t *form, const char *name, char **value,
@@ -253,25 +252,6 @@ gp_form_add(gp_form_t *form, const char *name, size_t name_len,
 }
 
 
-static int
-gp_form_hex(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-
-    return -1;
-}
-
-
 /* dst has room for len bytes: decoding never lengthens. */
 static int
 gp_form_decode(const char *src, size_t len, char *dst, size_t *dst_len)
@@ -290,8 +270,8 @@ gp_form_decode(const char *src, size_t len, char *dst, size_t *dst_len)
                 return -1;
             }
 
-            hi = gp_form_hex(src[i + 1]);
-            lo = gp_form_hex(src[i + 2]);
+            hi = gp_hex_digit(src[i + 1]);
+            lo = gp_hex_digit(src[i + 2]);
 
             if (hi < 0 || lo < 0) {
                 return -1;
