@@ -376,6 +376,8 @@ gp_admin_answer(gp_admin_result_t *res, int status, gp_log_level_t level,
         snprintf(res->reason, sizeof(res->reason), "%s", message);
     }
 
+    gp_text_printable(res->reason);
+
     res->status = status;
     res->log_level = level;
 

@@ -25,6 +25,9 @@ gp_audit_compose(const gp_audit_t *a, const X509_NAME *subject,
     size_t    len;
     gp_buf_t  b;
 
+    /* logged as it is beside the audit line */
+    gp_text_printable(res->reason);
+
     gp_buf_init(&b, 4096);
 
     gp_buf_printf(&b, "result=%s status=%d", gp_result_name(res->kind),

@@ -498,3 +498,14 @@ gp_hex_digit(int c)
 
     return -1;
 }
+
+
+void
+gp_text_printable(char *s)
+{
+    for ( /* void */ ; *s != '\0'; s++) {
+        if ((unsigned char) *s < 0x20 || *s == 0x7f) {
+            *s = '?';
+        }
+    }
+}

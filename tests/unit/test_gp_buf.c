@@ -434,6 +434,35 @@ test_log(void **state)
 }
 
 
+static void
+test_text_printable(void **state)
+{
+    char  text[] = "line\nbreak\r\ttab\x1b[31m\x7f caf\xc3\xa9";
+
+    (void) state;
+
+    gp_text_printable(text);
+
+    /* control characters go, UTF-8 stays */
+    assert_string_equal(text, "line?break??tab?[31m? caf\xc3\xa9");
+}
+
+
+static void
+test_hex_digit(void **state)
+{
+    (void) state;
+
+    assert_int_equal(gp_hex_digit('0'), 0);
+    assert_int_equal(gp_hex_digit('9'), 9);
+    assert_int_equal(gp_hex_digit('a'), 10);
+    assert_int_equal(gp_hex_digit('F'), 15);
+    assert_int_equal(gp_hex_digit('g'), -1);
+    assert_int_equal(gp_hex_digit('/'), -1);
+    assert_int_equal(gp_hex_digit('\0'), -1);
+}
+
+
 int
 main(void)
 {
@@ -454,6 +483,8 @@ main(void)
         cmocka_unit_test(test_utf8_is_clean_text),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_log),
+        cmocka_unit_test(test_text_printable),
+        cmocka_unit_test(test_hex_digit),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
