@@ -2,6 +2,7 @@
  * The audit line of one login.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,13 @@ gp_audit_compose(const gp_audit_t *a, const X509_NAME *subject,
 
     /* logged as it is beside the audit line */
     gp_text_printable(res->reason);
+
+    snprintf(res->user, sizeof(res->user), "%s",
+             a->user != NULL ? a->user->username : "");
+    snprintf(res->profile, sizeof(res->profile), "%s",
+             a->profile != NULL ? a->profile->name : "");
+    snprintf(res->serial, sizeof(res->serial), "%s",
+             a->serial != NULL ? a->serial : "");
 
     gp_buf_init(&b, 4096);
 

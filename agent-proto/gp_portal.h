@@ -54,7 +54,8 @@ typedef enum {
     GP_LOG_ERR
 } gp_log_level_t;
 
-#define GP_REASON_LEN  768
+#define GP_REASON_LEN      768
+#define GP_FIELD_TEXT_LEN  128
 
 typedef struct gp_portal_result_s {
     gp_result_kind_t   kind;
@@ -74,6 +75,11 @@ typedef struct gp_portal_result_s {
 
     /* one audit line: key=value pairs, every value escaped for a log */
     char              *audit;
+
+    /* the same, one by one and raw, for the module's variables */
+    char               user[GP_FIELD_TEXT_LEN];
+    char               profile[GP_FIELD_TEXT_LEN];
+    char               serial[GP_FIELD_TEXT_LEN];
     gp_log_level_t     log_level;
     char               reason[GP_REASON_LEN];  /* for the log, or "" */
 } gp_portal_result_t;

@@ -82,6 +82,7 @@ ngx_http_scep_admin_handler(ngx_http_request_t *r)
 {
     ngx_int_t                   rc;
     ngx_pool_cleanup_t         *cln;
+    ngx_http_scep_ctx_t        *ctx;
     ngx_http_scep_admin_job_t  *job;
     ngx_http_scep_main_conf_t  *smcf;
 
@@ -106,7 +107,12 @@ ngx_http_scep_admin_handler(ngx_http_request_t *r)
     job->profiles = smcf->core_profiles;
     job->nprofiles = smcf->profiles.nelts;
 
-    ngx_http_set_ctx(r, job, ngx_http_scep_module);
+    ctx = ngx_http_scep_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->job = job;
 
     if (r->method != NGX_HTTP_POST) {
         rc = ngx_http_discard_request_body(r);
@@ -143,9 +149,11 @@ static void
 ngx_http_scep_admin_body(ngx_http_request_t *r)
 {
     ngx_int_t                   rc;
+    ngx_http_scep_ctx_t        *ctx;
     ngx_http_scep_admin_job_t  *job;
 
-    job = ngx_http_get_module_ctx(r, ngx_http_scep_module);
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_scep_module);
+    job = ctx->job;
 
     rc = ngx_http_scep_body_copy(r, &job->body, NGX_HTTP_SCEP_ADMIN_BODY_MAX);
 

@@ -133,7 +133,7 @@ static ngx_command_t  ngx_http_scep_commands[] = {
 
 
 static ngx_http_module_t  ngx_http_scep_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_scep_add_variables,           /* preconfiguration */
     ngx_http_scep_postconfiguration,       /* postconfiguration */
 
     ngx_http_scep_create_main_conf,        /* create main configuration */

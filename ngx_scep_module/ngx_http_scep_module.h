@@ -135,6 +135,16 @@ typedef struct {
 } ngx_http_scep_loc_conf_t;
 
 
+/* A request's context: the admin endpoint's job, a login's outcome. */
+typedef struct {
+    void                      *job;
+    ngx_str_t                  result;       /* $scep_result, or empty */
+    ngx_str_t                  user;
+    ngx_str_t                  profile;
+    ngx_str_t                  serial;
+} ngx_http_scep_ctx_t;
+
+
 extern ngx_module_t  ngx_http_scep_module;
 
 
@@ -219,6 +229,13 @@ char *ngx_http_scep_proxy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_scep_proxy_init(ngx_conf_t *cf,
     ngx_http_scep_main_conf_t *smcf);
 ngx_int_t ngx_http_scep_proxy_handler(ngx_http_request_t *r);
+
+/* ngx_http_scep_variables.c */
+ngx_int_t ngx_http_scep_add_variables(ngx_conf_t *cf);
+ngx_http_scep_ctx_t *ngx_http_scep_get_ctx(ngx_http_request_t *r);
+ngx_int_t ngx_http_scep_set_outcome(ngx_http_request_t *r,
+    gp_portal_result_t *res);
+void ngx_http_scep_set_result(ngx_http_request_t *r, const char *result);
 
 /* ngx_http_scep_reply.c */
 ngx_int_t ngx_http_scep_send(ngx_http_request_t *r, ngx_uint_t status,

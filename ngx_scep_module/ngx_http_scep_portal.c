@@ -251,6 +251,8 @@ ngx_http_scep_getconfig_body(ngx_http_request_t *r)
                       "scep audit: client=%V result=bad_request reason=\"%s\"",
                       &r->connection->addr_text, err.message);
 
+        ngx_http_scep_set_result(r, "bad_request");
+
         ngx_http_finalize_request(r,
             ngx_http_scep_send_error(r, gp_code_http_status(err.code),
                                      err.message));
@@ -417,6 +419,12 @@ ngx_http_scep_answer(ngx_http_request_t *r, gp_portal_result_t *res)
                   "scep audit: client=%V %s", &r->connection->addr_text,
                   res->audit ? res->audit : "result=failed");
 
+    if (ngx_http_scep_set_outcome(r, res) != NGX_OK) {
+        gp_portal_result_free(res);
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
     if (res->reason[0]) {
         switch (res->log_level) {
         case GP_LOG_ERR:
@@ -471,6 +479,8 @@ ngx_http_scep_busy(ngx_http_request_t *r)
     ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                   "scep audit: client=%V result=busy status=503",
                   &r->connection->addr_text);
+
+    ngx_http_scep_set_result(r, "busy");
 
     if (ngx_http_scep_retry_after(r, NGX_HTTP_SCEP_BUSY_RETRY) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);

@@ -361,3 +361,28 @@ def test_form_encoding_is_decoded(nginx, slapd):
         headers={"Content-Type": "application/x-www-form-urlencoded; "
                                  "charset=UTF-8"})
     assert subject_cn(response) == "smith, john"
+
+
+def test_variables_make_an_audit_file(nginx, slapd):
+    conf = (portal.directory_block(slapd) + portal.profile_block()
+            + "log_format scep '$remote_addr $scep_result \"$scep_user\" "
+              "$scep_profile $status';\n"
+            + portal.portal_server(
+                "        scep_default_profile staff;\n"
+                "        access_log logs/scep-audit.log scep "
+                "if=$scep_result;"))
+    server = nginx(http=conf)
+    server.start()
+
+    getconfig(server, portal.login("alice"))
+    getconfig(server, portal.login("alice", "wrong"))
+    getconfig(server, {"user": "alice"})
+    http.get(server.url("/global-protect/prelogin.esp"))
+
+    with open(server.prefix + "/logs/scep-audit.log") as f:
+        lines = f.read().splitlines()
+
+    # one line per login outcome; prelogin is not one
+    assert lines == ['127.0.0.1 settings "alice" staff 200',
+                     '127.0.0.1 bad_credentials "-" - 512',
+                     '127.0.0.1 bad_request "-" - 400']
