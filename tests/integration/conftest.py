@@ -13,6 +13,10 @@
                         after the test, which fails if a worker crashed
     server_cert         a self-signed certificate for https listeners
     module_path         build/ngx_http_scep_module.so (absolute)
+    responder_program   tests/pki/pending_responder, built once
+    responder           make(*options) -> a started pending_responder
+                        (harness.responder.Responder), ended after the
+                        test
 
 Logs stay in pytest's temp directory (the path is in every start error).
 """
@@ -29,6 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 from harness import nginx as nginx_mod          # noqa: E402
 from harness import scepserver as scep_mod      # noqa: E402
 from harness import slapd as slapd_mod          # noqa: E402
+from harness import responder as responder_mod  # noqa: E402
 from harness import tls                         # noqa: E402
 from harness.pki import challenge_pki, tls_pki  # noqa: E402,F401
 
@@ -148,3 +153,26 @@ def nginx(tmp_path, module_path):
     if crashes:
         pytest.fail("nginx reported a crash:\n" + "\n".join(crashes),
                     pytrace=False)
+
+
+# -- pending_responder --------------------------------------------------
+
+@pytest.fixture(scope="session")
+def responder_program(tmp_path_factory):
+    return responder_mod.build(tmp_path_factory.mktemp("responder-build"))
+
+
+@pytest.fixture
+def responder(responder_program, tmp_path):
+    started = []
+
+    def make(*options):
+        r = responder_mod.Responder(
+            responder_program, tmp_path / f"responder-{len(started) + 1}",
+            *options)
+        started.append(r)
+        return r.start()
+
+    yield make
+    for r in started:
+        r.stop()

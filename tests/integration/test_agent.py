@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
 from harness import directory, http, portal, procs      # noqa: E402
-from harness.ports import HOST, free_port                # noqa: E402
+from harness.ports import HOST                           # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -88,17 +88,6 @@ def agent(tmp_path_factory):
     return build(out, "scep-agent",
                  sources("agent-proto/cli") + sources("scep")
                  + [os.path.join(REPO, "agent-proto", "gp_buf.c")])
-
-
-@pytest.fixture(scope="session")
-def pending_responder_path(tmp_path_factory):
-    """tests/pki/pending_responder: a SCEP CA that answers PENDING."""
-    out = tmp_path_factory.mktemp("responder")
-    return build(out, "pending_responder",
-                 [os.path.join(REPO, "tests", "pki", f)
-                  for f in ("pending_responder.c",
-                            "pending_responder_scep.c")]
-                 + sources("scep"))
 
 
 class Run:
@@ -483,57 +472,8 @@ def test_unusable_output_directory_stops_before_the_login(
 
 # -- pending ----------------------------------------------------------------
 
-class Responder:
-    """tests/pki/pending_responder on a free port, with its own CA."""
-
-    def __init__(self, path, workdir, *options):
-        self.dir = str(workdir)
-        os.makedirs(self.dir, exist_ok=True)
-        self.port = free_port()
-        self.url = f"http://{HOST}:{self.port}/cgi-bin/pkiclient.exe"
-        self.proc = procs.Proc(
-            "pending_responder",
-            [path, "--port", str(self.port), "--dir", self.dir, *options],
-            os.path.join(self.dir, "responder.log"), cwd=self.dir)
-
-    def start(self):
-        self.proc.start()
-        try:
-            procs.wait_until(
-                lambda: os.path.exists(os.path.join(self.dir, "port")),
-                15.0, "pending_responder", alive=self.proc.running)
-        except procs.StartError as e:
-            raise self.proc.start_error(str(e)) from None
-        return self
-
-    def stop(self):
-        self.proc.stop()
-
-    def operations(self):
-        with open(os.path.join(self.dir, "responder.log"),
-                  encoding="utf-8") as f:
-            return [dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line))
-                    for line in f if line.startswith("op=")]
-
-
-@pytest.fixture
-def responder(pending_responder_path, tmp_path):
-    started = []
-
-    def make(*options):
-        r = Responder(pending_responder_path,
-                      tmp_path / f"responder-{len(started) + 1}", *options)
-        started.append(r)
-        return r.start()
-
-    yield make
-    for r in started:
-        r.stop()
-
-
 def pki_operations(ca):
-    return [(op["type"], op["answer"]) for op in ca.operations()
-            if op["op"] == "PKIOperation"]
+    return [(kind, answer) for kind, answer, _ in ca.pki_operations()]
 
 
 def test_push_mode_pending_without_wait(nginx, slapd, responder, run_agent):

@@ -42,9 +42,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from harness import directory, http, portal, procs
 from harness import scepserver as scep_mod
-from harness.pki import (ACCOUNT_PASSWORD, challenge_pki,  # noqa: F401
-                         dynamic_challenge, tls_pki)
-from harness.ports import HOST, free_port
+from harness.pki import ACCOUNT_PASSWORD, dynamic_challenge
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -215,91 +213,8 @@ def openssl(*args, check=True):
 
 # -- the pending responder ---------------------------------------------------
 
-CFLAGS = ["gcc", "-std=c11", "-D_GNU_SOURCE", "-g", "-O1", "-Wall",
-          "-Wextra", "-Werror", "-I", REPO]
-LIBS = ["-lcurl", "-lssl", "-lcrypto"]
-
 FAIL_INFO = {"badAlg": 0, "badMessageCheck": 1, "badRequest": 2,
              "badTime": 3, "badCertId": 4}
-
-
-@pytest.fixture(scope="session")
-def responder_program(tmp_path_factory):
-    """tests/pki/pending_responder, built warning-free."""
-    path = str(tmp_path_factory.mktemp("responder-build")
-               / "pending_responder")
-    scep_dir = os.path.join(REPO, "scep")
-    sources = ([os.path.join(REPO, "tests", "pki", f)
-                for f in ("pending_responder.c",
-                          "pending_responder_scep.c")]
-               + sorted(os.path.join(scep_dir, f)
-                        for f in os.listdir(scep_dir) if f.endswith(".c")))
-    result = subprocess.run(CFLAGS + ["-o", path] + sources + LIBS,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-    return path
-
-
-class Responder:
-    """A pending_responder on a free port, with its own CA."""
-
-    def __init__(self, program, workdir, *options):
-        self.dir = str(workdir)
-        os.makedirs(self.dir, exist_ok=True)
-        self.port = free_port()
-        self.url = f"http://{HOST}:{self.port}/cgi-bin/pkiclient.exe"
-        self.log_path = os.path.join(self.dir, "responder.log")
-        self.proc = procs.Proc(
-            "pending_responder",
-            [program, "--port", self.port, "--dir", self.dir, *options],
-            self.log_path, cwd=self.dir)
-
-    def start(self):
-        self.proc.start()
-        try:
-            procs.wait_until(
-                lambda: os.path.exists(os.path.join(self.dir, "port")),
-                30.0, "pending_responder", alive=self.proc.running)
-        except procs.StartError as e:
-            raise self.proc.start_error(str(e)) from None
-        with open(os.path.join(self.dir, "ca.pem"), "rb") as f:
-            self.ca_pem = f.read()
-        self.ca_cert = x509.load_pem_x509_certificate(self.ca_pem)
-        return self
-
-    def stop(self):
-        self.proc.stop()
-
-    def operations(self):
-        """Its log lines "op=..." as dicts of their key=value fields."""
-        ops = []
-        with open(self.log_path, encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("op="):
-                    ops.append(dict(re.findall(r'(\w+)=("[^"]*"|\S+)',
-                                               line)))
-        return ops
-
-    def pki_operations(self):
-        """(message type, answer, transaction id) of each PKIOperation."""
-        return [(op["type"], op["answer"], op["tid"])
-                for op in self.operations()
-                if op["op"] == "PKIOperation"]
-
-
-@pytest.fixture
-def responder(responder_program, tmp_path):
-    started = []
-
-    def make(*options):
-        r = Responder(responder_program,
-                      tmp_path / f"responder-{len(started) + 1}", *options)
-        started.append(r)
-        return r.start()
-
-    yield make
-    for r in started:
-        r.stop()
 
 
 # -- scepserver's side -------------------------------------------------------

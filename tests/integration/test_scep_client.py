@@ -28,9 +28,7 @@ from cryptography.x509.oid import NameOID
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
-from harness import procs                               # noqa: E402
 from harness import scepclient                          # noqa: E402
-from harness.ports import HOST, free_port               # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -61,13 +59,11 @@ def core_sources():
 
 @pytest.fixture(scope="session")
 def tools(tmp_path_factory):
-    """enroll_probe and pending_responder, built warning-free."""
+    """enroll_probe, built warning-free."""
     out = tmp_path_factory.mktemp("scep-tools")
     built = {}
     programs = {
         "enroll_probe": ["tests/pki/enroll_probe.c"],
-        "pending_responder": ["tests/pki/pending_responder.c",
-                              "tests/pki/pending_responder_scep.c"],
     }
     for name, sources in programs.items():
         path = str(out / name)
@@ -109,66 +105,6 @@ def probe(tools):
                                    timeout=timeout)
         return Probe(completed)
     return run
-
-
-class Responder:
-    """A pending_responder on a free port, with its own CA."""
-
-    def __init__(self, path, workdir, *options):
-        self.dir = str(workdir)
-        os.makedirs(self.dir, exist_ok=True)
-        self.port = free_port()
-        self.url = f"http://{HOST}:{self.port}/cgi-bin/pkiclient.exe"
-        self.log_path = os.path.join(self.dir, "responder.log")
-        self.proc = procs.Proc(
-            "pending_responder",
-            [path, "--port", self.port, "--dir", self.dir, *options],
-            self.log_path, cwd=self.dir)
-
-    def start(self):
-        self.proc.start()
-        try:
-            procs.wait_until(
-                lambda: os.path.exists(os.path.join(self.dir, "port")),
-                15.0, "pending_responder", alive=self.proc.running)
-        except procs.StartError as e:
-            raise self.proc.start_error(str(e)) from None
-        return self
-
-    def stop(self):
-        self.proc.stop()
-
-    def cert(self, name):
-        with open(os.path.join(self.dir, name), "rb") as f:
-            return x509.load_pem_x509_certificate(f.read())
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
-    def operations(self):
-        """The logged operations, as dicts of their key=value fields."""
-        ops = []
-        with open(self.log_path, encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("op="):
-                    ops.append(dict(re.findall(r'(\w+)=("[^"]*"|\S+)',
-                                               line)))
-        return ops
-
-
-@pytest.fixture
-def responder(tools, tmp_path):
-    started = []
-
-    def make(*options):
-        r = Responder(tools["pending_responder"],
-                      tmp_path / f"responder-{len(started) + 1}", *options)
-        started.append(r)
-        return r.start()
-
-    yield make
-    for r in started:
-        r.stop()
 
 
 def load_cert(path):
