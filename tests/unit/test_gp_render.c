@@ -32,47 +32,6 @@
 #define REPAIRED  "x" FFFD FFFD
 
 
-/*
- * Stand-ins for the names scep/scep_profile.c gives the enums.  They are
- * weak, so that the real functions win whenever that file is linked in;
- * the expected names below hold for both.
- */
-__attribute__((weak)) const char *
-scep_mode_name(scep_mode_t mode)
-{
-    static const char  *names[] = { "push", "enroll", "proxy" };
-
-    return names[mode];
-}
-
-
-__attribute__((weak)) const char *
-scep_challenge_name(scep_challenge_type_t c)
-{
-    static const char  *names[] = { "none", "fixed", "dynamic" };
-
-    return names[c];
-}
-
-
-__attribute__((weak)) const char *
-scep_san_type_name(scep_san_type_t t)
-{
-    static const char  *names[] = { "none", "rfc822", "dns", "uri" };
-
-    return names[t];
-}
-
-
-__attribute__((weak)) const char *
-scep_digest_name(scep_digest_t d)
-{
-    static const char  *names[] = { "sha1", "sha256", "sha384" };
-
-    return names[d];
-}
-
-
 static X509_NAME *
 make_name(const char *const *pairs, size_t n)
 {
