@@ -77,7 +77,9 @@ gp_ticket_check(const unsigned char *key, const char *ticket, size_t len,
         return GP_TICKET_MISSING;
     }
 
-    if (len >= GP_TICKET_MAX || ticket[0] != '1' || ticket[1] != '.') {
+    if (len < 2 || len >= GP_TICKET_MAX
+        || ticket[0] != '1' || ticket[1] != '.')
+    {
         return GP_TICKET_MALFORMED;
     }
 

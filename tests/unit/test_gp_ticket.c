@@ -86,6 +86,10 @@ test_refusals(void **state)
     assert_int_equal(check("", "staff", NOW, user), GP_TICKET_MISSING);
     assert_int_equal(check("garbage", "staff", NOW, user),
                      GP_TICKET_MALFORMED);
+
+    /* one byte, not NUL-terminated: nothing past it is read */
+    assert_int_equal(gp_ticket_check(key, "1X", 1, "staff", NOW, user, 64),
+                     GP_TICKET_MALFORMED);
     assert_int_equal(check("1.2.3.4", "staff", NOW, user),
                      GP_TICKET_MALFORMED);
     assert_int_equal(check("1.2.3.4.5.6", "staff", NOW, user),
