@@ -282,6 +282,7 @@ scep_check_ra(X509 *ra, X509 *ca, const char *job, const char *url,
 scep_ca_t *
 scep_ca_select(STACK_OF(X509) *certs, const char *url, scep_error_t *err)
 {
+    EVP_PKEY   *key;
     scep_ca_t  *ca;
 
     ca = calloc(1, sizeof(scep_ca_t));
@@ -323,10 +324,13 @@ scep_ca_select(STACK_OF(X509) *certs, const char *url, scep_error_t *err)
         goto failed;
     }
 
-    /* key transport in pkcsPKIEnvelope is RSA (RFC 8894, section 3.2) */
-    if (EVP_PKEY_get_base_id(X509_get0_pubkey(ca->recipient))
-        != EVP_PKEY_RSA)
-    {
+    /*
+     * Key transport in pkcsPKIEnvelope is RSA (RFC 8894, section 3.2).
+     * A key OpenSSL cannot read at all comes back as NULL.
+     */
+    key = X509_get0_pubkey(ca->recipient);
+
+    if (key == NULL || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
         scep_error_set(err, SCEP_ERR_CA_CERT, NULL,
                        "the encryption certificate from %s does not hold "
                        "an RSA key", url);
