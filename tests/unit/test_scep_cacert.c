@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -504,6 +505,37 @@ test_fingerprint_mismatch_sentence(void **state)
 }
 
 
+/*
+ * A CA certificate whose key algorithm OpenSSL does not know (a sample
+ * found by fuzzing): refused with a sentence, never dereferenced.
+ */
+static void
+test_unknown_key_algorithm(void **state)
+{
+    FILE            *f;
+    size_t           len;
+    scep_error_t     err;
+    unsigned char    der[4096];
+    STACK_OF(X509)  *certs;
+
+    (void) state;
+
+    f = fopen("tests/unit/data/scep/cacert-unknown-key.der", "rb");
+    assert_non_null(f);
+    len = fread(der, 1, sizeof(der), f);
+    fclose(f);
+    assert_true(len > 0 && len < sizeof(der));
+
+    certs = scep_cacert_parse(TYPE_CA, der, len, URL, &err);
+    assert_non_null(certs);
+
+    assert_null(scep_ca_select(certs, URL, &err));
+    assert_int_equal(err.code, SCEP_ERR_CA_CERT);
+    assert_string_equal(err.message, "the encryption certificate from "
+                        URL " does not hold an RSA key");
+}
+
+
 int
 main(void)
 {
@@ -521,6 +553,7 @@ main(void)
         cmocka_unit_test(test_too_many_certificates),
         cmocka_unit_test(test_fingerprint_on_ca_and_ra),
         cmocka_unit_test(test_fingerprint_mismatch_sentence),
+        cmocka_unit_test(test_unknown_key_algorithm),
     };
 
     return cmocka_run_group_tests(tests, setup_pki, teardown_pki);
