@@ -7,6 +7,8 @@
 #   make demo         a portal on loopback with a sample directory and CA
 #   make deps         installs every dependency with apt-get
 #   make bench        benchmarks (BENCH_ARGS=--quick for a short run)
+#   make fuzz         every parser fuzzed for FUZZ_TIME seconds
+#   make asan-integration  the integration tests with a sanitizer build
 
 NGINX_SRC  ?= /usr/share/nginx/src
 PYTHON     ?= /usr/bin/python3
@@ -47,7 +49,7 @@ $(shell mkdir -p $(BUILD); \
 .SECONDARY: $(UNIT_OBJS)
 
 .PHONY: all module tools unit integration test demo demo-stop deps bench \
-        clean
+        fuzz asan-integration clean
 
 all: module tools
 
@@ -140,6 +142,61 @@ demo: deps
 
 demo-stop:
 	$(PYTHON) tools/demo.py stop
+
+
+# fuzzing: every parser of untrusted input, FUZZ_TIME seconds each
+# (fuzz/README.md; clang with libFuzzer)
+FUZZ_TIME ?= 30
+
+fuzz:
+	$(MAKE) -C fuzz run FUZZ_TIME=$(FUZZ_TIME)
+
+
+# the integration tests against the module built with AddressSanitizer and
+# UBSan, loaded into Debian's nginx (not instrumented: the sanitizer
+# runtimes are preloaded into nginx alone); any report fails the run
+ASAN_BUILD  := $(BUILD)/asan
+ASAN_MODULE := $(ASAN_BUILD)/nginx/objs/ngx_http_scep_module.so
+ASAN_LOGS   := $(CURDIR)/$(ASAN_BUILD)/logs
+ASAN_CFLAGS := -fsanitize=address,undefined -fsanitize-recover=address \
+               -fno-omit-frame-pointer -g
+ASAN_LIBS    = $(shell gcc -print-file-name=libasan.so) \
+               $(shell gcc -print-file-name=libubsan.so)
+
+$(ASAN_BUILD)/nginx/objs/Makefile: config $(SRC_LIST)
+	rm -rf $(ASAN_BUILD)/nginx
+	mkdir -p $(ASAN_BUILD)
+	cp -a $(NGINX_SRC) $(ASAN_BUILD)/nginx
+	cd $(ASAN_BUILD)/nginx && ./configure --with-compat --with-threads \
+	    --with-http_ssl_module --add-dynamic-module=$(CURDIR) \
+	    --with-cc-opt='$(ASAN_CFLAGS)' \
+	    --with-ld-opt='-fsanitize=address,undefined' \
+	    > configure.log 2>&1 \
+	    || { tail -20 configure.log; exit 1; }
+
+$(ASAN_MODULE): $(ASAN_BUILD)/nginx/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) \
+        $(MOD_SRCS)
+	$(MAKE) -s -C $(ASAN_BUILD)/nginx -f objs/Makefile modules
+
+# the crash detector's own test is left out: ASan catches the SIGSEGV it
+# sends, so the worker does not die of the signal
+asan-integration: $(ASAN_MODULE) tools
+	rm -rf $(ASAN_LOGS)
+	mkdir -p $(ASAN_LOGS)
+	NGX_SCEP_MODULE=$(CURDIR)/$(ASAN_MODULE) \
+	NGX_SCEP_NGINX_PRELOAD="$(ASAN_LIBS)" \
+	ASAN_OPTIONS=detect_leaks=0:halt_on_error=0:log_path=$(ASAN_LOGS)/asan \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=0:log_path=$(ASAN_LOGS)/ubsan \
+	$(PYTHON) -m pytest -q tests/integration --deselect \
+	    tests/integration/test_fixtures.py::test_nginx_crash_is_detected \
+	    $(PYTEST_ARGS); \
+	rc=$$?; \
+	if [ -n "$$(ls $(ASAN_LOGS))" ]; then \
+	    cat $(ASAN_LOGS)/*; \
+	    echo "sanitizer reports: $(ASAN_LOGS)"; \
+	    exit 1; \
+	fi; \
+	exit $$rc
 
 
 deps:

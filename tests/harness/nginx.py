@@ -39,6 +39,12 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(
 MODULE = os.path.abspath(os.environ.get("NGX_SCEP_MODULE") or os.path.join(
     REPO, "build", "ngx_http_scep_module.so"))
 
+# NGX_SCEP_NGINX_PRELOAD: libraries preloaded into nginx alone, such as
+# the sanitizer runtimes a sanitizer build of the module needs when the
+# nginx binary itself is not instrumented.  Only nginx gets them: slapd,
+# scepserver and the tests themselves run as usual.
+PRELOAD = os.environ.get("NGX_SCEP_NGINX_PRELOAD", "")
+
 # Lines that mean a worker died or a sanitizer fired: a test that leaves
 # one of these behind fails, whatever it asserted.
 CRASH_PATTERNS = ("exited on signal", "signal 11", "AddressSanitizer",
@@ -166,10 +172,17 @@ class Nginx:
     def _argv(self, *extra):
         return [NGINX, "-p", self.prefix + "/", "-c", self.conf_path, *extra]
 
+    @staticmethod
+    def _env():
+        """nginx's environment: ours, plus NGX_SCEP_NGINX_PRELOAD."""
+        if not PRELOAD:
+            return None
+        return dict(os.environ, LD_PRELOAD=PRELOAD)
+
     def test(self):
         """nginx -t on the current configuration: returns (ok, output)."""
         result = subprocess.run(self._argv("-t"), capture_output=True,
-                                text=True, timeout=60)
+                                text=True, timeout=60, env=self._env())
         return result.returncode == 0, result.stdout + result.stderr
 
     # -- life cycle ------------------------------------------------------
@@ -177,7 +190,8 @@ class Nginx:
     def start(self, timeout=10.0, detached=False):
         """Starts nginx; returns self once it listens and has its workers."""
         self.proc = procs.Proc("nginx", self._argv("-g", "daemon off;"),
-                               self.stderr_path, cwd=self.prefix)
+                               self.stderr_path, cwd=self.prefix,
+                               env=self._env())
         self.proc.start(detached=detached)
         try:
             procs.wait_until(self._ready, timeout, "listen ports",

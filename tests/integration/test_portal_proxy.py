@@ -51,6 +51,16 @@ def start_portal(nginx, slapd, scepserver, lifetime="10m", extra=""):
                                    + extra))
     server = nginx(http=conf)
     server.start()
+
+    # The worker fetches each profile's CA certificate as it starts
+    # (GetCACert, GetCACaps): wait for both, so that tests counting the
+    # requests the PKI saw do not count these.
+    for name in ("staff", "other"):
+        fetched = re.compile(rf'scep_profile "{name}": CA certificate '
+                             r'"[^"]+" \(SHA-256 [0-9a-f]{64}\) obtained ')
+        wait_until(lambda: fetched.search(server.error_log()), 30,
+                   f"the CA certificate of profile {name}",
+                   alive=server.proc.running)
     return server
 
 
