@@ -3,7 +3,9 @@
 #   make              the module (build/ngx_http_scep_module.so) and tools
 #   make unit         core unit tests, built with AddressSanitizer and UBSan
 #   make integration  end-to-end tests against slapd, scepserver and nginx
-#   make test         both, after installing what they need
+#   make test         all of them (also with a sanitizer build of the
+#                     module, and the fuzz targets' seeds), after
+#                     installing what they need
 #   make demo         a portal on loopback with a sample directory and CA
 #   make deps         installs every dependency with apt-get
 #   make bench        benchmarks (BENCH_ARGS=--quick for a short run)
@@ -134,6 +136,8 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) asan-integration
+	$(MAKE) -C fuzz regress crashes
 
 
 demo: deps
