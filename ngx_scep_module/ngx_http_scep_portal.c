@@ -47,6 +47,8 @@ static void ngx_http_scep_login_cleanup(void *data);
 static ngx_int_t ngx_http_scep_send_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *message);
 static ngx_uint_t ngx_http_scep_endpoint(ngx_http_request_t *r);
+static void ngx_http_scep_log_content_type(ngx_http_request_t *r,
+    ngx_table_elt_t *ct);
 
 
 #define NGX_HTTP_SCEP_PRELOGIN   1
@@ -59,7 +61,6 @@ static ngx_str_t  ngx_http_scep_xml_type =
     ngx_string("application/xml; charset=utf-8");
 static ngx_str_t  ngx_http_scep_form_type =
     ngx_string("application/x-www-form-urlencoded");
-static ngx_str_t  ngx_http_scep_none = ngx_string("none");
 
 
 ngx_int_t
@@ -178,9 +179,7 @@ ngx_http_scep_getconfig(ngx_http_request_t *r)
             && ct->value.data[ngx_http_scep_form_type.len] != ';'
             && ct->value.data[ngx_http_scep_form_type.len] != ' '))
     {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "scep portal: getconfig with content type \"%V\"",
-                      ct ? &ct->value : &ngx_http_scep_none);
+        ngx_http_scep_log_content_type(r, ct);
 
         return ngx_http_scep_send_error(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
                                         "the login must be sent as "
@@ -201,6 +200,27 @@ ngx_http_scep_getconfig(ngx_http_request_t *r)
     }
 
     return NGX_DONE;
+}
+
+
+/* The client's header, escaped: it may hold any byte but CR and LF. */
+
+static void
+ngx_http_scep_log_content_type(ngx_http_request_t *r, ngx_table_elt_t *ct)
+{
+    gp_buf_t  b;
+
+    gp_buf_init(&b, 256);
+
+    if (ct != NULL) {
+        gp_buf_add_log(&b, (char *) ct->value.data, ct->value.len, 64);
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "scep portal: getconfig with content type \"%s\"",
+                  (ct != NULL && !b.failed) ? b.data : "none");
+
+    gp_buf_free(&b);
 }
 
 
