@@ -213,6 +213,60 @@ class Proc:
                           f"(last lines) ---\n{self.tail()}")
 
 
+class Service:
+    """A server we run in the foreground as our child: started, stopped,
+    frozen (SIGSTOP: it accepts connections and never answers) and thawed.
+    Subclasses give _argv(), _answers() and set name, dir, log_path."""
+
+    name = "service"
+    what = "an answer"       # what start() waits for, for messages
+
+    def __init__(self):
+        self.proc = None
+        self.paused = False
+
+    def start(self, timeout=10.0, detached=False):
+        """Starts the server; returns self once it answers."""
+        self.proc = Proc(self.name, self._argv(), self.log_path,
+                         cwd=self.dir)
+        self.proc.start(detached=detached)
+        self.paused = False
+        try:
+            wait_until(self._answers, timeout, self.what, interval=0.03,
+                       alive=self.proc.running)
+        except StartError as e:
+            err = self.proc.start_error(str(e))
+            self.proc.stop(timeout=2.0)
+            raise err from None
+        return self
+
+    def stop(self, timeout=5.0):
+        """SIGTERM, which lets the server end cleanly."""
+        if self.proc is not None:
+            self.proc.stop(signal.SIGTERM, timeout)
+        self.paused = False
+
+    def pause(self):
+        self.proc.send_signal(signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self):
+        self.proc.send_signal(signal.SIGCONT)
+        self.paused = False
+
+    @property
+    def is_running(self):
+        return self.proc is not None and self.proc.running()
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def log(self):
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+
 @atexit.register
 def _end_all():
     """Last line of defence: nothing we started outlives the test run."""

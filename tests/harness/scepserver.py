@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import shlex
-import signal
 import time
 import urllib.request
 
@@ -30,11 +29,15 @@ VERIFIER = os.path.join(os.path.dirname(os.path.dirname(
 PYTHON = "/usr/bin/python3"
 
 
-class ScepServer:
+class ScepServer(procs.Service):
     """One scepserver with a fresh CA; see the module docstring."""
+
+    name = "scepserver"
+    what = "GetCACaps"
 
     def __init__(self, workdir, port=None, otp_store=None,
                  organization="ngx_scep test CA", unit="SCEP CA"):
+        super().__init__()
         self.dir = str(workdir)
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}/scep"
@@ -44,8 +47,6 @@ class ScepServer:
         self.log_path = os.path.join(self.dir, "scepserver.log")
         self.ca_cert_path = os.path.join(self.dir, "ca.pem")
         self.ca_key_path = os.path.join(self.depot, "ca.key")
-        self.paused = False
-        self.proc = None
         os.makedirs(self.records_dir, exist_ok=True)
         self._init_ca(organization, unit)
         self.set_otp_store(otp_store)
@@ -92,45 +93,10 @@ class ScepServer:
 
     # -- life cycle ------------------------------------------------------
 
-    def start(self, timeout=10.0, detached=False):
-        self.proc = procs.Proc(
-            "scepserver",
-            [SCEPSERVER, "-depot", self.depot, "-port", str(self.port),
-             "-allowrenew", "0", "-csrverifierexec", self.verifier_path,
-             "-debug"],
-            self.log_path, cwd=self.dir)
-        self.proc.start(detached=detached)
-        self.paused = False
-        try:
-            procs.wait_until(self._answers, timeout, "GetCACaps",
-                             interval=0.03, alive=self.proc.running)
-        except procs.StartError as e:
-            err = self.proc.start_error(str(e))
-            self.proc.stop(timeout=2.0)
-            raise err from None
-        return self
-
-    def stop(self, timeout=5.0):
-        if self.proc is not None:
-            self.proc.stop(signal.SIGTERM, timeout)
-        self.paused = False
-
-    def pause(self):
-        """Freezes scepserver: connections are accepted, never answered."""
-        self.proc.send_signal(signal.SIGSTOP)
-        self.paused = True
-
-    def resume(self):
-        self.proc.send_signal(signal.SIGCONT)
-        self.paused = False
-
-    @property
-    def is_running(self):
-        return self.proc is not None and self.proc.running()
-
-    @property
-    def pid(self):
-        return self.proc.pid if self.proc else None
+    def _argv(self):
+        return [SCEPSERVER, "-depot", self.depot, "-port", str(self.port),
+                "-allowrenew", "0", "-csrverifierexec", self.verifier_path,
+                "-debug"]
 
     def _answers(self):
         try:
@@ -141,10 +107,6 @@ class ScepServer:
             return False
 
     # -- what happened ---------------------------------------------------
-
-    def log(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
 
     def records(self, since=0):
         """The verifier's records (read fresh), those with seq > since.

@@ -10,7 +10,6 @@ start() restart it on the same port with the same data.
 
 import os
 import shutil
-import signal
 import subprocess
 
 from . import directory, procs
@@ -69,10 +68,14 @@ memberof-refint true
 """
 
 
-class Slapd:
+class Slapd(procs.Service):
     """One slapd instance; see the module docstring."""
 
+    name = "slapd"
+    what = "rootDSE search"
+
     def __init__(self, workdir, port=None):
+        super().__init__()
         self.dir = str(workdir)
         self.port = port or free_port()
         self.url = f"ldap://{HOST}:{self.port}"
@@ -83,8 +86,6 @@ class Slapd:
         self.admin_password = directory.ROOT["password"]
         self.conf_path = os.path.join(self.dir, "slapd.conf")
         self.log_path = os.path.join(self.dir, "slapd.log")
-        self.paused = False
-        self.proc = None
         os.makedirs(os.path.join(self.dir, "data"), exist_ok=True)
         with open(self.conf_path, "w") as f:
             f.write(CONF_TEMPLATE.format(
@@ -94,50 +95,10 @@ class Slapd:
 
     # -- life cycle ------------------------------------------------------
 
-    def start(self, timeout=10.0, detached=False):
-        """Starts slapd (same port and data as before); returns once it
-        answers."""
-        self.proc = procs.Proc(
-            "slapd", [SLAPD, "-h", f"{self.url}/", "-f", self.conf_path,
-                      "-d", "none"],
-            self.log_path, cwd=self.dir)
-        self.proc.start(detached=detached)
-        self.paused = False
-        try:
-            procs.wait_until(self._answers, timeout, "rootDSE search",
-                             interval=0.03, alive=self.proc.running)
-        except procs.StartError as e:
-            err = self.proc.start_error(str(e))
-            self.proc.stop(timeout=2.0)
-            raise err from None
-        return self
-
-    def stop(self, timeout=5.0):
-        """Ends slapd (SIGTERM lets it close the database cleanly)."""
-        if self.proc is not None:
-            self.proc.stop(signal.SIGTERM, timeout)
-        self.paused = False
-
-    def pause(self):
-        """Freezes slapd (SIGSTOP): connections accepted, never answered."""
-        self.proc.send_signal(signal.SIGSTOP)
-        self.paused = True
-
-    def resume(self):
-        self.proc.send_signal(signal.SIGCONT)
-        self.paused = False
-
-    @property
-    def is_running(self):
-        return self.proc is not None and self.proc.running()
-
-    @property
-    def pid(self):
-        return self.proc.pid if self.proc else None
-
-    def log(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
+    def _argv(self):
+        """slapd in the foreground, on the same port and data as before."""
+        return [SLAPD, "-h", f"{self.url}/", "-f", self.conf_path,
+                "-d", "none"]
 
     def seed(self, ldif_path=SEED_LDIF):
         """Adds the entries of an LDIF file as the rootdn."""
