@@ -26,12 +26,16 @@ done
 
 echo "deps: installing$missing"
 
-sudo=
-if [ "$(id -u)" -ne 0 ]; then
-    sudo=sudo
-fi
+# As root apt-get runs as it is; otherwise through sudo, with the
+# environment passed by env(1), which sudo's env_reset does not filter.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        env DEBIAN_FRONTEND=noninteractive "$@"
+    else
+        sudo env DEBIAN_FRONTEND=noninteractive "$@"
+    fi
+}
 
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
+as_root apt-get update -qq
 # shellcheck disable=SC2086
-$sudo -E apt-get install -y -qq --no-install-recommends $missing >/dev/null
+as_root apt-get install -y -qq --no-install-recommends $missing >/dev/null
