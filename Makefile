@@ -71,8 +71,8 @@ $(MODULE): $(NGX_BUILD)/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) $(MOD_SRCS)
 	cp $(NGX_BUILD)/objs/ngx_http_scep_module.so $@.tmp && mv -f $@.tmp $@
 
 # the reference agent: the SCEP core, libcurl and libxml2, no nginx
-AGENT_SRCS  := $(sort $(wildcard agent-proto/cli/*.c))
-AGENT_HDRS  := $(sort $(wildcard agent-proto/cli/*.h))
+AGENT_SRCS  := $(sort $(wildcard agent/*.c))
+AGENT_HDRS  := $(sort $(wildcard agent/*.h))
 AGENT_CORE  := $(filter scep/%.c,$(CORE_SRCS)) agent-proto/gp_buf.c
 AGENT       := $(BUILD)/scep-agent
 XML_CFLAGS  := $(shell xml2-config --cflags 2>/dev/null)
@@ -100,11 +100,11 @@ $(BUILD)/unit/%: tests/unit/%.c $(UNIT_OBJS) $(wildcard tests/unit/*.h)
 
 # the agent's own files, for its unit tests
 AGENT_UNIT_OBJS := $(patsubst %.c,$(BUILD)/unit/obj/%.o, \
-                     $(filter-out agent-proto/cli/agent_main.c,$(AGENT_SRCS)))
+                     $(filter-out agent/agent_main.c,$(AGENT_SRCS)))
 
 .SECONDARY: $(AGENT_UNIT_OBJS)
 
-$(BUILD)/unit/obj/agent-proto/cli/%.o: agent-proto/cli/%.c $(AGENT_HDRS) \
+$(BUILD)/unit/obj/agent/%.o: agent/%.c $(AGENT_HDRS) \
         $(CORE_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC (sanitizers) $<"

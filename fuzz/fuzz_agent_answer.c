@@ -5,9 +5,9 @@
  * from the portal's <subject-rdn> list as agent_push.c does next.
  */
 
-#include "agent-proto/cli/agent_answer.h"
-#include "agent-proto/cli/agent_subject.h"
-#include "agent-proto/cli/agent_xml.h"
+#include "agent/agent_answer.h"
+#include "agent/agent_subject.h"
+#include "agent/agent_xml.h"
 #include "fuzz/fuzz.h"
 
 

@@ -3,8 +3,8 @@
  * answer.
  */
 
-#include "agent-proto/cli/agent_answer.h"
-#include "agent-proto/cli/agent_xml.h"
+#include "agent/agent_answer.h"
+#include "agent/agent_xml.h"
 #include "fuzz/fuzz.h"
 
 

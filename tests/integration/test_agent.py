@@ -1,4 +1,4 @@
-"""The reference agent (agent-proto/cli, scep-agent) against the real
+"""The reference agent (agent/, scep-agent) against the real
 portal: it logs in over TLS, receives the settings of its SCEP profile,
 and enrolls with micromdm's scepserver by itself (push mode), or opens
 the PKCS#12 the portal obtained for it (enroll mode).  Proxy mode is
@@ -86,7 +86,7 @@ def agent(tmp_path_factory):
         return os.path.abspath(os.environ["NGX_SCEP_AGENT"])
     out = tmp_path_factory.mktemp("agent")
     return build(out, "scep-agent",
-                 sources("agent-proto/cli") + sources("scep")
+                 sources("agent") + sources("scep")
                  + [os.path.join(REPO, "agent-proto", "gp_buf.c")])
 
 

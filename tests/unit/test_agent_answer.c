@@ -1,6 +1,6 @@
 /*
  * The reference agent's reading of the portal's answers
- * (agent-proto/cli/agent_answer.c, agent_settings.c, agent_subject.c,
+ * (agent/agent_answer.c, agent_settings.c, agent_subject.c,
  * agent_form.c): the examples of PROTOCOL.md, documents rendered by the
  * portal's own gp_render.c and read back, and hostile documents.
  *
@@ -22,10 +22,10 @@
 
 #include "agent-proto/gp_buf.h"
 #include "agent-proto/gp_render.h"
-#include "agent-proto/cli/agent_answer.h"
-#include "agent-proto/cli/agent_form.h"
-#include "agent-proto/cli/agent_subject.h"
-#include "agent-proto/cli/agent_xml.h"
+#include "agent/agent_answer.h"
+#include "agent/agent_form.h"
+#include "agent/agent_subject.h"
+#include "agent/agent_xml.h"
 
 
 #define DECL  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
