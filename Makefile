@@ -20,8 +20,9 @@ BUILD      := build
 NGX_BUILD  := $(BUILD)/nginx
 MODULE     := $(BUILD)/ngx_http_scep_module.so
 
-CORE_SRCS  := $(sort $(wildcard scep/*.c ldap/*.c agent-proto/*.c))
-CORE_HDRS  := $(sort $(wildcard scep/*.h ldap/*.h agent-proto/*.h))
+CORE_DIRS  := scep ldap agent-proto portal
+CORE_SRCS  := $(sort $(wildcard $(addsuffix /*.c,$(CORE_DIRS))))
+CORE_HDRS  := $(sort $(wildcard $(addsuffix /*.h,$(CORE_DIRS))))
 MOD_SRCS   := $(sort $(wildcard ngx_scep_module/*.c ngx_scep_module/*.h))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))

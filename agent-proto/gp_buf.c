@@ -481,25 +481,6 @@ gp_buf_add_log(gp_buf_t *b, const char *s, size_t len, size_t max)
 }
 
 
-int
-gp_hex_digit(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-
-    return -1;
-}
-
-
 void
 gp_text_printable(char *s)
 {

@@ -82,9 +82,6 @@ size_t gp_utf8_next(const char *s, size_t len, uint32_t *cp);
  */
 int gp_utf8_is_clean_text(const char *s, size_t len);
 
-/* The value of a hexadecimal digit, or -1. */
-int gp_hex_digit(int c);
-
 /*
  * Replaces, in place, every control character with '?': for text that
  * goes into a log line as it is (a backend's message), so that it can

@@ -13,6 +13,7 @@
 
 #include "gp_buf.h"
 #include "gp_request.h"
+#include "scep/scep_syntax.h"
 
 
 #define GP_STR(x)   GP_STR_(x)
@@ -270,8 +271,8 @@ gp_form_decode(const char *src, size_t len, char *dst, size_t *dst_len)
                 return -1;
             }
 
-            hi = gp_hex_digit(src[i + 1]);
-            lo = gp_hex_digit(src[i + 2]);
+            hi = scep_hex_value(src[i + 1]);
+            lo = scep_hex_value(src[i + 2]);
 
             if (hi < 0 || lo < 0) {
                 return -1;

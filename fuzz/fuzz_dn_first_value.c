@@ -1,10 +1,10 @@
 /*
- * gp_dn_first_value: the value of the first RDN of a group DN that the
- * directory returned, and gp_user_in_group, which compares it with the
+ * portal_dn_first_value: the value of the first RDN of a group DN that the
+ * directory returned, and portal_user_in_group, which compares it with the
  * configured group names.  Input: "size byte, wanted NUL dn".
  */
 
-#include "agent-proto/gp_group.h"
+#include "portal/portal_groups.h"
 #include "fuzz/fuzz.h"
 
 
@@ -28,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    if (gp_dn_first_value(dn, out, outsize, &len) == 0) {
+    if (portal_dn_first_value(dn, out, outsize, &len) == 0) {
         if (len >= outsize || out[len] != '\0') {
             abort();
         }
@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     user.groups = &dn;
     user.ngroups = 1;
 
-    (void) gp_user_in_group(&user, wanted);
+    (void) portal_user_in_group(&user, wanted);
 
     free(wanted);
     free(dn);

@@ -15,15 +15,14 @@
 
 #include "ngx_http_scep_module.h"
 #include "ngx_http_scep_job.h"
-#include "agent-proto/gp_admin.h"
 
 
 typedef struct {
-    const char                  *store;
-    const scep_profile_t *const *profiles;
-    size_t                       nprofiles;
-    ngx_str_t                    body;     /* POST: the form */
-    gp_admin_result_t            result;
+    const char                    *store;
+    const portal_admin_profile_t  *profiles;
+    size_t                         nprofiles;
+    ngx_str_t                      body;     /* POST: the form */
+    portal_admin_result_t          result;
 } ngx_http_scep_admin_job_t;
 
 
@@ -60,7 +59,7 @@ ngx_http_scep_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_scep_module);
 
-    admin = ngx_array_push(&smcf->admins);
+    admin = ngx_array_push(&smcf->admin_locations);
     if (admin == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -104,7 +103,7 @@ ngx_http_scep_admin_handler(ngx_http_request_t *r)
     cln->handler = ngx_http_scep_admin_cleanup;
 
     job->store = (char *) smcf->store->name.data;
-    job->profiles = smcf->core_profiles;
+    job->profiles = ngx_http_scep_worker_admin_profiles();
     job->nprofiles = smcf->profiles.nelts;
 
     ctx = ngx_http_scep_get_ctx(r);
@@ -112,7 +111,7 @@ ngx_http_scep_admin_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->job = job;
+    ctx->admin = job;
 
     if (r->method != NGX_HTTP_POST) {
         rc = ngx_http_discard_request_body(r);
@@ -153,7 +152,7 @@ ngx_http_scep_admin_body(ngx_http_request_t *r)
     ngx_http_scep_admin_job_t  *job;
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_scep_module);
-    job = ctx->job;
+    job = ctx->admin;
 
     rc = ngx_http_scep_body_copy(r, &job->body, NGX_HTTP_SCEP_ADMIN_BODY_MAX);
 
@@ -190,7 +189,7 @@ ngx_http_scep_admin_post(ngx_http_request_t *r,
 
     rc = ngx_http_scep_job_post(r, slcf->thread_pool,
                                 ngx_http_scep_admin_run,
-                                ngx_http_scep_admin_done, job);
+                                ngx_http_scep_admin_done, NULL, job);
 
     if (rc == NGX_BUSY) {
         (void) ngx_http_scep_retry_after(r, 5);
@@ -212,11 +211,11 @@ ngx_http_scep_admin_run(void *data)
     ngx_http_scep_admin_job_t  *job = data;
 
     if (job->body.data == NULL) {
-        gp_admin_list(job->store, &job->result);
+        portal_admin_list(job->store, &job->result);
         return;
     }
 
-    gp_admin_issue(job->profiles, job->nprofiles, job->store,
+    portal_admin_issue(job->profiles, job->nprofiles, job->store,
                    (char *) job->body.data, job->body.len, &job->result);
 }
 
@@ -226,9 +225,9 @@ ngx_http_scep_admin_done(ngx_http_request_t *r, void *data)
 {
     ngx_http_scep_admin_job_t  *job = data;
 
-    ngx_int_t           rc;
-    ngx_uint_t          level;
-    gp_admin_result_t  *res;
+    ngx_int_t               rc;
+    ngx_uint_t              level;
+    portal_admin_result_t  *res;
 
     res = &job->result;
 
@@ -239,7 +238,7 @@ ngx_http_scep_admin_done(ngx_http_request_t *r, void *data)
     }
 
     if (res->status >= 500 && res->reason[0]) {
-        level = (res->log_level == GP_LOG_WARN) ? NGX_LOG_WARN : NGX_LOG_ERR;
+        level = (res->log_level == PORTAL_LOG_WARN) ? NGX_LOG_WARN : NGX_LOG_ERR;
         ngx_log_error(level, r->connection->log, 0, "scep admin: %s",
                       res->reason);
     }
@@ -252,7 +251,7 @@ ngx_http_scep_admin_done(ngx_http_request_t *r, void *data)
     rc = ngx_http_scep_send(r, res->status, &ngx_http_scep_json_type,
                             res->body, res->body_len, 0);
 
-    gp_admin_result_free(res);
+    portal_admin_result_free(res);
 
     ngx_http_finalize_request(r, rc);
 }
@@ -263,7 +262,7 @@ ngx_http_scep_admin_cleanup(void *data)
 {
     ngx_http_scep_admin_job_t  *job = data;
 
-    gp_admin_result_free(&job->result);
+    portal_admin_result_free(&job->result);
 }
 
 
@@ -271,20 +270,14 @@ static ngx_int_t
 ngx_http_scep_admin_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *message)
 {
-    u_char           *p;
-    size_t            len;
-    ngx_int_t         rc;
-    ngx_table_elt_t  *h;
+    u_char     *p;
+    size_t      len;
+    ngx_int_t   rc;
 
-    if (status == NGX_HTTP_NOT_ALLOWED) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Allow");
-        ngx_str_set(&h->value, "GET, HEAD, POST");
+    if (status == NGX_HTTP_NOT_ALLOWED
+        && ngx_http_scep_allow(r, "GET, HEAD, POST") != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (r->request_body == NULL) {

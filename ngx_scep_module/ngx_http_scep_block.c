@@ -34,7 +34,7 @@ typedef struct {
 /*
  * The start of a named block: a name, unique among the blocks of its
  * kind.  blocks holds pointers to structures that begin with their
- * ngx_http_scep_block_t.
+ * ngx_http_scep_block_t (ngx_http_scep_profile_t and _directory_t).
  */
 
 char *
@@ -249,9 +249,57 @@ ngx_http_scep_conf_cstr(ngx_str_t *value)
 
 
 /*
- * Slot setters: each stores one argument into the core's struct at the
- * sub-directive's offset, as nginx's ngx_conf_set_*_slot() functions do.
- * Two sub-directives may fill the same slot (a password inline or from a
+ * Settings that apply to some modes only: given for another mode they
+ * would be silently ignored, so they are refused.
+ */
+
+char *
+ngx_http_scep_block_check_modes(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_uint_t mode)
+{
+    u_char                *p, *last;
+    u_char                 text[128];
+    ngx_uint_t             i, m;
+    ngx_http_scep_sub_t   *sub;
+
+    for (i = 0; block->subs[i].name.len; i++) {
+        sub = &block->subs[i];
+
+        if (sub->modes == 0 || block->lines[i] == 0
+            || (sub->modes & (1 << mode)))
+        {
+            continue;
+        }
+
+        p = text;
+        last = text + sizeof(text) - 1;
+
+        for (m = SCEP_MODE_PUSH; m <= SCEP_MODE_PROXY; m++) {
+            if (sub->modes & (1 << m)) {
+                p = ngx_slprintf(p, last, "%s%s", p == text ? "" : " or ",
+                                 scep_mode_name((scep_mode_t) m));
+            }
+        }
+
+        *p = '\0';
+
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "%s \"%V\": %V: applies to mode %s only in %V:%ui",
+                      block->kind, &block->name, &sub->name, text,
+                      &block->file, block->lines[i]);
+
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Slot setters: each stores its arguments into the block's struct at the
+ * sub-directive's offset, as nginx's ngx_conf_set_*_slot() functions do;
+ * the ngx_http_scep_*_slot() macros check the field's type.  Two
+ * sub-directives may fill the same slot (a password inline or from a
  * file): the second one is refused.
  */
 
@@ -515,10 +563,10 @@ ngx_http_scep_sub_sec(ngx_conf_t *cf, ngx_http_scep_block_t *block,
 }
 
 
-/* int and size_t counts */
+/* int and size_t counts; the ranges are the core's to judge */
 
 char *
-ngx_http_scep_sub_number(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+ngx_http_scep_sub_int(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf)
 {
     ngx_int_t   n;
@@ -578,6 +626,46 @@ ngx_http_scep_sub_flag(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     } else {
         return ngx_http_scep_block_error(cf, block, (char *) sub->name.data,
                                          "use \"on\" or \"off\"");
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* One or more words, kept in order: "url", "mail_attributes". */
+
+char *
+ngx_http_scep_sub_list(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf)
+{
+    char         **item;
+    ngx_str_t     *value;
+    ngx_uint_t     i;
+    ngx_array_t   *list;
+
+    list = (ngx_array_t *) ((char *) conf + sub->offset);
+    value = cf->args->elts;
+
+    if (list->elts == NULL
+        && ngx_array_init(list, cf->pool, 4, sizeof(char *)) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        item = ngx_array_push(list);
+        if (item == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *item = ngx_http_scep_conf_cstr(&value[i]);
+
+        if (*item == NULL || value[i].len == 0) {
+            return ngx_http_scep_block_error(cf, block,
+                                             (char *) sub->name.data,
+                                             "an empty value, or one with "
+                                             "a NUL byte");
+        }
     }
 
     return NGX_CONF_OK;

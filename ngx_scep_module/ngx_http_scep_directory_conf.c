@@ -12,101 +12,96 @@
 #include "ngx_http_scep_module.h"
 
 
-static char *ngx_http_scep_directory_list(ngx_conf_t *cf,
-    ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
 static char *ngx_http_scep_directory_word(ngx_conf_t *cf,
     ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
 
 
-#define ngx_http_scep_directory_slot(field)  offsetof(dir_config_t, field)
-
-
 static ngx_http_scep_sub_t  ngx_http_scep_directory_subs[] = {
 
-    { ngx_string("url"), 1, 16, 1,
-      ngx_http_scep_directory_list, 0 },
+    { ngx_string("url"), 1, 16, 1, 0,
+      ngx_http_scep_list_slot(ngx_http_scep_directory_t, urls) },
 
-    { ngx_string("starttls"), 1, 1, 0,
-      ngx_http_scep_sub_flag,
-      ngx_http_scep_directory_slot(starttls) },
+    { ngx_string("starttls"), 1, 1, 0, 0,
+      ngx_http_scep_flag_slot(ngx_http_scep_directory_t,
+                              config.starttls) },
 
-    { ngx_string("tls_trusted_certificate"), 1, 1, 0,
-      ngx_http_scep_sub_path,
-      ngx_http_scep_directory_slot(ca_file) },
+    { ngx_string("tls_trusted_certificate"), 1, 1, 0, 0,
+      ngx_http_scep_path_slot(ngx_http_scep_directory_t,
+                              config.ca_file) },
 
-    { ngx_string("bind_dn"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_directory_slot(bind_dn) },
+    { ngx_string("bind_dn"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_directory_t,
+                                config.bind_dn) },
 
-    { ngx_string("bind_password"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_directory_slot(bind_password) },
+    { ngx_string("bind_password"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_directory_t,
+                                config.bind_password) },
 
-    { ngx_string("bind_password_file"), 1, 1, 0,
-      ngx_http_scep_sub_secret_file,
-      ngx_http_scep_directory_slot(bind_password) },
+    { ngx_string("bind_password_file"), 1, 1, 0, 0,
+      ngx_http_scep_secret_file_slot(ngx_http_scep_directory_t,
+                                     config.bind_password) },
 
-    { ngx_string("base_dn"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_directory_slot(base_dn) },
+    { ngx_string("base_dn"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_directory_t,
+                                config.base_dn) },
 
-    { ngx_string("scope"), 1, 1, 0,
+    { ngx_string("scope"), 1, 1, 0, 0,
       ngx_http_scep_directory_word, 0 },
 
-    { ngx_string("user_filter"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_directory_slot(user_filter) },
+    { ngx_string("user_filter"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_directory_t,
+                                config.user_filter) },
 
-    { ngx_string("username_attribute"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_directory_slot(username_attr) },
+    { ngx_string("username_attribute"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_directory_t,
+                                config.username_attr) },
 
-    { ngx_string("groups"), 1, 1, 0,
+    { ngx_string("groups"), 1, 1, 0, 0,
       ngx_http_scep_directory_word, 0 },
 
-    { ngx_string("group_base_dn"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_directory_slot(group_base_dn) },
+    { ngx_string("group_base_dn"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_directory_t,
+                                config.group_base_dn) },
 
-    { ngx_string("group_filter"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_directory_slot(group_filter) },
+    { ngx_string("group_filter"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_directory_t,
+                                config.group_filter) },
 
-    { ngx_string("nested_groups"), 1, 1, 0,
+    { ngx_string("nested_groups"), 1, 1, 0, 0,
       ngx_http_scep_directory_word, 0 },
 
-    { ngx_string("nested_depth"), 1, 1, 0,
-      ngx_http_scep_sub_number,
-      ngx_http_scep_directory_slot(nested_depth) },
+    { ngx_string("nested_depth"), 1, 1, 0, 0,
+      ngx_http_scep_int_slot(ngx_http_scep_directory_t,
+                             config.nested_depth) },
 
-    { ngx_string("max_groups"), 1, 1, 0,
-      ngx_http_scep_sub_size,
-      ngx_http_scep_directory_slot(max_groups) },
+    { ngx_string("max_groups"), 1, 1, 0, 0,
+      ngx_http_scep_size_slot(ngx_http_scep_directory_t,
+                              config.max_groups) },
 
-    { ngx_string("mail_attributes"), 1, 16, 0,
-      ngx_http_scep_directory_list, 0 },
+    { ngx_string("mail_attributes"), 1, 16, 0, 0,
+      ngx_http_scep_list_slot(ngx_http_scep_directory_t, mail_attrs) },
 
-    { ngx_string("connect_timeout"), 1, 1, 0,
-      ngx_http_scep_sub_msec,
-      ngx_http_scep_directory_slot(connect_timeout_ms) },
+    { ngx_string("connect_timeout"), 1, 1, 0, 0,
+      ngx_http_scep_msec_slot(ngx_http_scep_directory_t,
+                              config.connect_timeout_ms) },
 
-    { ngx_string("timeout"), 1, 1, 0,
-      ngx_http_scep_sub_msec,
-      ngx_http_scep_directory_slot(timeout_ms) },
+    { ngx_string("timeout"), 1, 1, 0, 0,
+      ngx_http_scep_msec_slot(ngx_http_scep_directory_t,
+                              config.timeout_ms) },
 
-    { ngx_string("pool_size"), 1, 1, 0,
-      ngx_http_scep_sub_number,
-      ngx_http_scep_directory_slot(pool_size) },
+    { ngx_string("pool_size"), 1, 1, 0, 0,
+      ngx_http_scep_int_slot(ngx_http_scep_directory_t,
+                             config.pool_size) },
 
-    { ngx_string("cache_ttl"), 1, 1, 0,
-      ngx_http_scep_sub_sec,
-      ngx_http_scep_directory_slot(cache_ttl_s) },
+    { ngx_string("cache_ttl"), 1, 1, 0, 0,
+      ngx_http_scep_sec_slot(ngx_http_scep_directory_t,
+                             config.cache_ttl_s) },
 
-    { ngx_string("cache_max_entries"), 1, 1, 0,
-      ngx_http_scep_sub_size,
-      ngx_http_scep_directory_slot(cache_max_entries) },
+    { ngx_string("cache_max_entries"), 1, 1, 0, 0,
+      ngx_http_scep_size_slot(ngx_http_scep_directory_t,
+                              config.cache_max_entries) },
 
-    { ngx_null_string, 0, 0, 0, NULL, 0 }
+    { ngx_null_string, 0, 0, 0, 0, NULL, 0 }
 };
 
 
@@ -133,27 +128,22 @@ ngx_http_scep_directory_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_array_init(&dir->urls, cf->pool, 2, sizeof(char *)) != NGX_OK
-        || ngx_array_init(&dir->mail_attrs, cf->pool, 2, sizeof(char *))
-           != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
     dir_config_init(&dir->config);
 
     dir->block.kind = "scep_directory";
     dir->block.name = value[1];
     dir->block.subs = ngx_http_scep_directory_subs;
-    dir->block.conf = &dir->config;
+    dir->block.conf = dir;
 
     rv = ngx_http_scep_block_parse(cf, &dir->block);
     if (rv != NGX_CONF_OK) {
         return rv;
     }
 
-    dir->config.urls = dir->urls.elts;
-    dir->config.nurls = dir->urls.nelts;
+    if (dir->urls.nelts) {
+        dir->config.urls = dir->urls.elts;
+        dir->config.nurls = dir->urls.nelts;
+    }
 
     if (dir->mail_attrs.nelts) {
         dir->config.mail_attrs = dir->mail_attrs.elts;
@@ -171,46 +161,8 @@ ngx_http_scep_directory_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    dir->index = smcf->directories.nelts - 1;
     *dirp = dir;
-
-    return NGX_CONF_OK;
-}
-
-
-/* "url" and "mail_attributes": one or more words, kept in order. */
-
-static char *
-ngx_http_scep_directory_list(ngx_conf_t *cf, ngx_http_scep_block_t *block,
-    ngx_http_scep_sub_t *sub, void *conf)
-{
-    ngx_http_scep_directory_t  *dir;
-
-    char         **item;
-    ngx_str_t     *value;
-    ngx_uint_t     i;
-    ngx_array_t   *list;
-
-    dir = (ngx_http_scep_directory_t *)
-              ((u_char *) conf - offsetof(ngx_http_scep_directory_t, config));
-
-    list = (sub->name.data[0] == 'u') ? &dir->urls : &dir->mail_attrs;
-    value = cf->args->elts;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-        item = ngx_array_push(list);
-        if (item == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        *item = ngx_http_scep_conf_cstr(&value[i]);
-
-        if (*item == NULL || value[i].len == 0) {
-            return ngx_http_scep_block_error(cf, block,
-                                             (char *) sub->name.data,
-                                             "an empty value, or one with "
-                                             "a NUL byte");
-        }
-    }
 
     return NGX_CONF_OK;
 }
@@ -220,14 +172,16 @@ static char *
 ngx_http_scep_directory_word(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf)
 {
-    dir_config_t  *dc = conf;
+    ngx_http_scep_directory_t  *dir = conf;
 
-    int           rc;
-    char         *word;
-    ngx_str_t    *value;
-    dir_error_t   err;
+    int            rc;
+    char          *word;
+    ngx_str_t     *value;
+    dir_error_t    err;
+    dir_config_t  *dc;
 
     value = cf->args->elts;
+    dc = &dir->config;
 
     word = ngx_http_scep_conf_cstr(&value[1]);
     if (word == NULL) {

@@ -13,7 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_scep_module.h"
-#include "scep/scep_http.h"
+#include "ngx_http_scep_job.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -26,7 +26,7 @@ static char *ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static ngx_int_t ngx_http_scep_postconfiguration(ngx_conf_t *cf);
 static char *ngx_http_scep_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static ngx_int_t ngx_http_scep_main_late(ngx_conf_t *cf,
+static ngx_int_t ngx_http_scep_main_complete(ngx_conf_t *cf,
     ngx_http_scep_main_conf_t *smcf);
 static void ngx_http_scep_wipe_key(void *data);
 static ngx_int_t ngx_http_scep_init_process(ngx_cycle_t *cycle);
@@ -128,6 +128,13 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       offsetof(ngx_http_scep_loc_conf_t, thread_pool_name),
       NULL },
 
+    { ngx_string("scep_login_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, login_timeout),
+      NULL },
+
       ngx_null_command
 };
 
@@ -183,13 +190,13 @@ ngx_http_scep_create_main_conf(ngx_conf_t *cf)
         || ngx_array_init(&smcf->refs, cf->pool, 8,
                           sizeof(ngx_http_scep_ref_t))
            != NGX_OK
-        || ngx_array_init(&smcf->portals, cf->pool, 2,
+        || ngx_array_init(&smcf->portal_locations, cf->pool, 2,
                           sizeof(ngx_http_scep_loc_conf_t *))
            != NGX_OK
-        || ngx_array_init(&smcf->admins, cf->pool, 1,
+        || ngx_array_init(&smcf->admin_locations, cf->pool, 1,
                           sizeof(ngx_http_scep_loc_conf_t *))
            != NGX_OK
-        || ngx_array_init(&smcf->gates, cf->pool, 1,
+        || ngx_array_init(&smcf->proxy_locations, cf->pool, 1,
                           sizeof(ngx_http_scep_loc_conf_t *))
            != NGX_OK)
     {
@@ -244,6 +251,7 @@ ngx_http_scep_create_loc_conf(ngx_conf_t *cf)
      *     slcf->portal = NULL;
      */
 
+    slcf->login_timeout = NGX_CONF_UNSET_MSEC;
     slcf->default_profile = NGX_CONF_UNSET_PTR;
     slcf->group_profiles = NGX_CONF_UNSET_PTR;
     slcf->allow_groups = NGX_CONF_UNSET_PTR;
@@ -262,6 +270,8 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->portal_name, prev->portal_name, "portal");
     ngx_conf_merge_str_value(conf->thread_pool_name, prev->thread_pool_name,
                              "default");
+    ngx_conf_merge_msec_value(conf->login_timeout, prev->login_timeout,
+                              NGX_HTTP_SCEP_LOGIN_TIMEOUT);
 
     ngx_conf_merge_ptr_value(conf->default_profile, prev->default_profile,
                              NULL);
@@ -296,51 +306,38 @@ ngx_http_scep_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    portals = smcf->portals.elts;
+    portals = smcf->portal_locations.elts;
 
-    for (i = 0; i < smcf->portals.nelts; i++) {
+    for (i = 0; i < smcf->portal_locations.nelts; i++) {
         if (ngx_http_scep_portal_build(cf, portals[i]) != NGX_OK) {
             return NGX_ERROR;
         }
     }
 
-    return ngx_http_scep_main_late(cf, smcf);
+    return ngx_http_scep_main_complete(cf, smcf);
 }
 
 
 /*
- * What needs the whole configuration: the profiles as the core sees
- * them, the thread pool for background work (the http level's
+ * What needs the whole configuration: scep_admin's store, the thread
+ * pool for the workers' own background work (the http level's
  * scep_thread_pool), the shared memory for pending enrollments.
  */
 
 static ngx_int_t
-ngx_http_scep_main_late(ngx_conf_t *cf, ngx_http_scep_main_conf_t *smcf)
+ngx_http_scep_main_complete(ngx_conf_t *cf, ngx_http_scep_main_conf_t *smcf)
 {
     ngx_str_t                   name = ngx_string("default");
     ngx_uint_t                  i;
-    ngx_http_scep_profile_t   **profiles;
     ngx_http_scep_loc_conf_t   *top, **admins;
 
     if (smcf->profiles.nelts == 0) {
         return NGX_OK;
     }
 
-    profiles = smcf->profiles.elts;
+    admins = smcf->admin_locations.elts;
 
-    smcf->core_profiles = ngx_palloc(cf->pool, smcf->profiles.nelts
-                                               * sizeof(scep_profile_t *));
-    if (smcf->core_profiles == NULL) {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < smcf->profiles.nelts; i++) {
-        smcf->core_profiles[i] = &profiles[i]->profile;
-    }
-
-    admins = smcf->admins.elts;
-
-    for (i = 0; i < smcf->admins.nelts; i++) {
+    for (i = 0; i < smcf->admin_locations.nelts; i++) {
         if (smcf->store == NULL) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "scep_admin needs scep_store at http level, "
@@ -424,72 +421,37 @@ ngx_http_scep_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 /*
- * Directory connections and their cache belong to one worker process:
- * they are made after the fork, never shared between processes.
+ * Directory connections and their cache, and each profile's CA
+ * certificate and key pool, belong to one worker process: they are made
+ * after the fork, never shared between processes.
  */
 
 static ngx_int_t
 ngx_http_scep_init_process(ngx_cycle_t *cycle)
 {
-    ngx_uint_t                   i;
-    dir_error_t                  derr;
-    scep_error_t                 serr;
-    ngx_http_scep_main_conf_t   *smcf;
-    ngx_http_scep_directory_t  **dirs;
+    ngx_http_scep_main_conf_t  *smcf;
 
     smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_scep_module);
     if (smcf == NULL) {
         return NGX_OK;
     }
 
-    if (smcf->profiles.nelts && scep_http_global_init(&serr) != 0) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "scep: %s", serr.message);
-        return NGX_ERROR;
-    }
-
-    dirs = smcf->directories.elts;
-
-    for (i = 0; i < smcf->directories.nelts; i++) {
-        dirs[i]->dir = dir_create(&dirs[i]->config, &derr);
-
-        if (dirs[i]->dir == NULL) {
-            ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                          "scep_directory \"%V\": %s",
-                          &dirs[i]->block.name, derr.message);
-            return NGX_ERROR;
-        }
-    }
-
-    return ngx_http_scep_pki_init_process(cycle, smcf);
+    return ngx_http_scep_worker_init(cycle, smcf);
 }
 
-
-/*
- * The thread pools are torn down before this runs (they belong to a core
- * module), so no task can still be using a directory.
- */
 
 static void
 ngx_http_scep_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_uint_t                   i;
-    ngx_http_scep_main_conf_t   *smcf;
-    ngx_http_scep_directory_t  **dirs;
+    ngx_http_scep_main_conf_t  *smcf;
 
     smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_scep_module);
     if (smcf == NULL) {
         return;
     }
 
-    dirs = smcf->directories.elts;
+    /* may not return: see there */
+    ngx_http_scep_tasks_exit(cycle);
 
-    for (i = 0; i < smcf->directories.nelts; i++) {
-        if (dirs[i]->dir) {
-            dir_destroy(dirs[i]->dir);
-            dirs[i]->dir = NULL;
-        }
-    }
-
-    ngx_http_scep_pki_exit_process(smcf);
+    ngx_http_scep_worker_exit(smcf);
 }

@@ -12,10 +12,12 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "scep/scep_profile.h"
-#include "ldap/dir.h"
-#include "agent-proto/gp_portal.h"
 #include "agent-proto/gp_ticket.h"
+#include "ldap/dir.h"
+#include "portal/portal.h"
+#include "portal/portal_admin.h"
+#include "scep/scep_pki.h"
+#include "scep/scep_profile.h"
 
 
 /*
@@ -25,6 +27,10 @@
  * line to fix.
  */
 
+/* A login is answered within this, whatever the queue and backends do. */
+#define NGX_HTTP_SCEP_LOGIN_TIMEOUT  30000
+
+
 typedef struct ngx_http_scep_block_s  ngx_http_scep_block_t;
 
 typedef struct ngx_http_scep_sub_s  ngx_http_scep_sub_t;
@@ -32,14 +38,66 @@ typedef struct ngx_http_scep_sub_s  ngx_http_scep_sub_t;
 typedef char *(*ngx_http_scep_sub_set_pt)(ngx_conf_t *cf,
     ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf);
 
+/* Which profile modes a sub-directive applies to; 0: every mode. */
+#define NGX_HTTP_SCEP_FOR_PUSH    (1 << SCEP_MODE_PUSH)
+#define NGX_HTTP_SCEP_FOR_ENROLL  (1 << SCEP_MODE_ENROLL)
+#define NGX_HTTP_SCEP_FOR_PROXY   (1 << SCEP_MODE_PROXY)
+
 struct ngx_http_scep_sub_s {
     ngx_str_t                  name;
     ngx_uint_t                 nargs_min;
     ngx_uint_t                 nargs_max;
     ngx_uint_t                 repeat;     /* may be given more than once */
+    ngx_uint_t                 modes;      /* NGX_HTTP_SCEP_FOR_*, or 0 */
     ngx_http_scep_sub_set_pt   set;
-    size_t                     offset;     /* into the core's struct */
+    size_t                     offset;     /* into the block's struct */
 };
+
+/*
+ * A sub-directive's setter and the offset of the field it writes, with
+ * the field's type checked at compile time against what the setter
+ * writes: a table row cannot pair a setter with a field of another type.
+ */
+#define ngx_http_scep_checked_offset(type, field, ftype)                      \
+    (offsetof(type, field)                                                    \
+     + 0 * sizeof(char [__builtin_types_compatible_p(                         \
+                            __typeof__(((type *) 0)->field), ftype) ? 1 : -1]))
+
+#define ngx_http_scep_string_slot(type, field)                                \
+    ngx_http_scep_sub_string,                                                 \
+    ngx_http_scep_checked_offset(type, field, const char *)
+
+#define ngx_http_scep_path_slot(type, field)                                  \
+    ngx_http_scep_sub_path,                                                   \
+    ngx_http_scep_checked_offset(type, field, const char *)
+
+#define ngx_http_scep_secret_file_slot(type, field)                           \
+    ngx_http_scep_sub_secret_file,                                            \
+    ngx_http_scep_checked_offset(type, field, const char *)
+
+#define ngx_http_scep_msec_slot(type, field)                                  \
+    ngx_http_scep_sub_msec,                                                   \
+    ngx_http_scep_checked_offset(type, field, long)
+
+#define ngx_http_scep_sec_slot(type, field)                                   \
+    ngx_http_scep_sub_sec,                                                    \
+    ngx_http_scep_checked_offset(type, field, long)
+
+#define ngx_http_scep_int_slot(type, field)                                   \
+    ngx_http_scep_sub_int,                                                    \
+    ngx_http_scep_checked_offset(type, field, int)
+
+#define ngx_http_scep_size_slot(type, field)                                  \
+    ngx_http_scep_sub_size,                                                   \
+    ngx_http_scep_checked_offset(type, field, size_t)
+
+#define ngx_http_scep_flag_slot(type, field)                                  \
+    ngx_http_scep_sub_flag,                                                   \
+    ngx_http_scep_checked_offset(type, field, int)
+
+#define ngx_http_scep_list_slot(type, field)                                  \
+    ngx_http_scep_sub_list,                                                   \
+    ngx_http_scep_checked_offset(type, field, ngx_array_t)
 
 struct ngx_http_scep_block_s {
     const char                *kind;       /* "scep_profile" */
@@ -48,18 +106,21 @@ struct ngx_http_scep_block_s {
     ngx_uint_t                 line;
     ngx_http_scep_sub_t       *subs;
     ngx_uint_t                *lines;      /* per sub-directive, 0: unset */
-    void                      *conf;       /* the core's struct */
+    void                      *conf;       /* the struct offsets are into */
 };
 
 
-typedef struct ngx_http_scep_pki_ctx_s  ngx_http_scep_pki_ctx_t;
-
-/* Both kinds of block begin with their ngx_http_scep_block_t. */
+/*
+ * The blocks as configured: read-only once the configuration is loaded.
+ * What a worker process makes of them when it starts (a profile's CA
+ * certificate and key pool, a directory's connections) is its own, found
+ * by the block's index (ngx_http_scep_worker.c).
+ */
 
 typedef struct {
     ngx_http_scep_block_t      block;
     scep_profile_t             profile;
-    ngx_http_scep_pki_ctx_t   *pki;         /* per worker process */
+    ngx_uint_t                 index;      /* in the main conf's profiles */
 } ngx_http_scep_profile_t;
 
 
@@ -68,7 +129,7 @@ typedef struct {
     dir_config_t               config;
     ngx_array_t                urls;       /* of char * */
     ngx_array_t                mail_attrs; /* of char * */
-    dir_t                     *dir;        /* per worker process */
+    ngx_uint_t                 index;      /* in the main conf's directories */
 } ngx_http_scep_directory_t;
 
 
@@ -89,11 +150,12 @@ typedef struct {
     ngx_array_t                profiles;     /* ngx_http_scep_profile_t * */
     ngx_array_t                directories;  /* ngx_http_scep_directory_t * */
     ngx_array_t                refs;         /* ngx_http_scep_ref_t */
-    ngx_array_t                portals;      /* ngx_http_scep_loc_conf_t * */
-    ngx_array_t                admins;       /* ngx_http_scep_loc_conf_t * */
-    ngx_array_t                gates;        /* ngx_http_scep_loc_conf_t * */
 
-    const scep_profile_t     **core_profiles;/* the same, as the core's */
+    /* the locations of scep_portal, scep_admin and scep_proxy */
+    ngx_array_t                portal_locations;  /* loc conf * */
+    ngx_array_t                admin_locations;   /* loc conf * */
+    ngx_array_t                proxy_locations;   /* loc conf * */
+
     ngx_path_t                *store;        /* scep_store */
     ngx_thread_pool_t         *thread_pool;  /* background work */
 
@@ -121,6 +183,7 @@ typedef struct {
     ngx_array_t               *gateways;     /* of gp_gateway_t */
     ngx_thread_pool_t         *thread_pool;
     ngx_str_t                  thread_pool_name;
+    ngx_msec_t                 login_timeout;
 
     ngx_http_scep_profile_t   *proxy_profile; /* scep_proxy */
 
@@ -131,13 +194,14 @@ typedef struct {
     unsigned                   admin_set:1;
     unsigned                   proxy_set:1;
 
-    gp_portal_t               *portal;       /* built once names resolve */
+    portal_t                  *portal;       /* built once names resolve */
 } ngx_http_scep_loc_conf_t;
 
 
-/* A request's context: the admin endpoint's job, a login's outcome. */
+/* A request's context: its jobs, the admin's request, a login's outcome. */
 typedef struct {
-    void                      *job;
+    void                      *jobs;         /* ngx_http_scep_job.c */
+    void                      *admin;        /* ngx_http_scep_admin.c */
     ngx_str_t                  result;       /* $scep_result, or empty */
     ngx_str_t                  user;
     ngx_str_t                  profile;
@@ -168,12 +232,16 @@ char *ngx_http_scep_sub_msec(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf);
 char *ngx_http_scep_sub_sec(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf);
-char *ngx_http_scep_sub_number(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+char *ngx_http_scep_sub_int(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf);
 char *ngx_http_scep_sub_size(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf);
 char *ngx_http_scep_sub_flag(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf);
+char *ngx_http_scep_sub_list(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    ngx_http_scep_sub_t *sub, void *conf);
+char *ngx_http_scep_block_check_modes(ngx_conf_t *cf,
+    ngx_http_scep_block_t *block, ngx_uint_t mode);
 char *ngx_http_scep_conf_cstr(ngx_str_t *value);
 
 /* ngx_http_scep_profile_conf.c */
@@ -203,11 +271,25 @@ ngx_int_t ngx_http_scep_refs_resolve(ngx_conf_t *cf,
 /* ngx_http_scep_portal.c */
 ngx_int_t ngx_http_scep_portal_handler(ngx_http_request_t *r);
 
-/* ngx_http_scep_pki.c */
-ngx_int_t ngx_http_scep_pki_init_process(ngx_cycle_t *cycle,
+/* ngx_http_scep_worker.c */
+ngx_int_t ngx_http_scep_worker_init(ngx_cycle_t *cycle,
     ngx_http_scep_main_conf_t *smcf);
-void ngx_http_scep_pki_exit_process(ngx_http_scep_main_conf_t *smcf);
-void ngx_http_scep_pki_keys_refill(ngx_http_scep_profile_t *prof);
+void ngx_http_scep_worker_exit(ngx_http_scep_main_conf_t *smcf);
+dir_t *ngx_http_scep_worker_dir(ngx_http_scep_directory_t *directory);
+scep_pki_t *ngx_http_scep_worker_pki(ngx_http_scep_main_conf_t *smcf,
+    const scep_profile_t *profile);
+void ngx_http_scep_worker_keys_refill(ngx_http_scep_main_conf_t *smcf,
+    const scep_profile_t *profile);
+const portal_admin_profile_t *ngx_http_scep_worker_admin_profiles(void);
+
+/* ngx_http_scep_pki.c */
+typedef struct ngx_http_scep_pki_s  ngx_http_scep_pki_t;
+
+ngx_http_scep_pki_t *ngx_http_scep_pki_start(ngx_cycle_t *cycle,
+    ngx_http_scep_main_conf_t *smcf, ngx_http_scep_profile_t *prof);
+scep_pki_t *ngx_http_scep_pki_state(ngx_http_scep_pki_t *pki);
+void ngx_http_scep_pki_keys_refill(ngx_http_scep_pki_t *pki);
+void ngx_http_scep_pki_stop(ngx_http_scep_pki_t *pki);
 
 /* ngx_http_scep_pending.c */
 char *ngx_http_scep_pending_cache(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -234,10 +316,11 @@ ngx_int_t ngx_http_scep_proxy_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_scep_add_variables(ngx_conf_t *cf);
 ngx_http_scep_ctx_t *ngx_http_scep_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_scep_set_outcome(ngx_http_request_t *r,
-    gp_portal_result_t *res);
+    portal_result_t *res);
 void ngx_http_scep_set_result(ngx_http_request_t *r, const char *result);
 
 /* ngx_http_scep_reply.c */
+ngx_int_t ngx_http_scep_allow(ngx_http_request_t *r, const char *methods);
 ngx_int_t ngx_http_scep_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, const char *body, size_t len, ngx_uint_t secret);
 ngx_int_t ngx_http_scep_retry_after(ngx_http_request_t *r, ngx_uint_t secs);

@@ -14,6 +14,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_scep_module.h"
+#include "ngx_http_scep_job.h"
 #include "scep/scep_pki.h"
 #include "scep/scep_subject.h"
 
@@ -23,194 +24,145 @@
 #define NGX_HTTP_SCEP_FETCH_REFRESH  (6 * 3600 * 1000)
 
 
-struct ngx_http_scep_pki_ctx_s {
+struct ngx_http_scep_pki_s {
     ngx_http_scep_profile_t   *prof;
+    scep_pki_t                *state;
     ngx_thread_pool_t         *thread_pool;
     ngx_log_t                 *log;
 
     ngx_event_t                timer;
     ngx_msec_t                 backoff;
-    ngx_thread_task_t         *fetch;
-    ngx_thread_task_t         *refill;
+
+    /* what each task reports back to the event loop */
+    ngx_http_scep_task_t       fetch;
+    int                        fetch_rc;
+    scep_error_t               fetch_err;
+
+    ngx_http_scep_task_t       refill;
+    int                        refill_rc;
+    scep_error_t               refill_err;
 
     unsigned                   fetching:1;
     unsigned                   refilling:1;
 };
 
-/* What a task reports back to the event loop. */
-typedef struct {
-    ngx_http_scep_pki_ctx_t   *ctx;
-    int                        rc;
-    scep_error_t               err;
-} ngx_http_scep_pki_task_t;
 
-
-static ngx_int_t ngx_http_scep_pki_init_profile(ngx_cycle_t *cycle,
-    ngx_http_scep_main_conf_t *smcf, ngx_http_scep_profile_t *prof);
 static void ngx_http_scep_pki_fetch_start(ngx_event_t *ev);
-static void ngx_http_scep_pki_fetch_thread(void *data, ngx_log_t *log);
-static void ngx_http_scep_pki_fetch_done(ngx_event_t *ev);
-static void ngx_http_scep_pki_log_ca(ngx_http_scep_pki_ctx_t *ctx);
-static void ngx_http_scep_pki_refill_thread(void *data, ngx_log_t *log);
-static void ngx_http_scep_pki_refill_done(ngx_event_t *ev);
+static void ngx_http_scep_pki_fetch_run(void *data);
+static void ngx_http_scep_pki_fetch_done(void *data);
+static void ngx_http_scep_pki_log_ca(ngx_http_scep_pki_t *pki);
+static void ngx_http_scep_pki_refill_run(void *data);
+static void ngx_http_scep_pki_refill_done(void *data);
 
 
-ngx_int_t
-ngx_http_scep_pki_init_process(ngx_cycle_t *cycle,
-    ngx_http_scep_main_conf_t *smcf)
+ngx_http_scep_pki_t *
+ngx_http_scep_pki_start(ngx_cycle_t *cycle, ngx_http_scep_main_conf_t *smcf,
+    ngx_http_scep_profile_t *prof)
 {
-    ngx_uint_t                 i;
-    ngx_http_scep_profile_t  **profiles;
+    scep_error_t          err;
+    ngx_http_scep_pki_t  *pki;
 
-    profiles = smcf->profiles.elts;
-
-    for (i = 0; i < smcf->profiles.nelts; i++) {
-        if (ngx_http_scep_pki_init_profile(cycle, smcf, profiles[i])
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
+    pki = ngx_pcalloc(cycle->pool, sizeof(ngx_http_scep_pki_t));
+    if (pki == NULL) {
+        return NULL;
     }
 
-    return NGX_OK;
-}
+    pki->prof = prof;
+    pki->thread_pool = smcf->thread_pool;
+    pki->log = cycle->log;
+    pki->backoff = NGX_HTTP_SCEP_FETCH_FIRST;
 
-
-static ngx_int_t
-ngx_http_scep_pki_init_profile(ngx_cycle_t *cycle,
-    ngx_http_scep_main_conf_t *smcf, ngx_http_scep_profile_t *prof)
-{
-    scep_error_t              err;
-    ngx_http_scep_pki_ctx_t  *ctx;
-    ngx_http_scep_pki_task_t *payload;
-
-    ctx = ngx_pcalloc(cycle->pool, sizeof(ngx_http_scep_pki_ctx_t));
-    if (ctx == NULL) {
-        return NGX_ERROR;
-    }
-
-    ctx->prof = prof;
-    ctx->thread_pool = smcf->thread_pool;
-    ctx->log = cycle->log;
-    ctx->backoff = NGX_HTTP_SCEP_FETCH_FIRST;
-
-    prof->profile.pki = scep_pki_create(&prof->profile,
-                                        smcf->store
-                                        ? (char *) smcf->store->name.data
-                                        : NULL,
-                                        &err);
-    if (prof->profile.pki == NULL) {
+    pki->state = scep_pki_create(&prof->profile,
+                                 smcf->store ? (char *) smcf->store->name.data
+                                             : NULL,
+                                 &err);
+    if (pki->state == NULL) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
                       "scep_profile \"%V\": %s", &prof->block.name,
                       err.message);
-        return NGX_ERROR;
+        return NULL;
     }
 
-    ctx->fetch = ngx_thread_task_alloc(cycle->pool,
-                                       sizeof(ngx_http_scep_pki_task_t));
-    ctx->refill = ngx_thread_task_alloc(cycle->pool,
-                                        sizeof(ngx_http_scep_pki_task_t));
-    if (ctx->fetch == NULL || ctx->refill == NULL) {
-        return NGX_ERROR;
-    }
-
-    payload = ctx->fetch->ctx;
-    payload->ctx = ctx;
-    ctx->fetch->handler = ngx_http_scep_pki_fetch_thread;
-    ctx->fetch->event.handler = ngx_http_scep_pki_fetch_done;
-    ctx->fetch->event.data = payload;
-    ctx->fetch->event.log = cycle->log;
-
-    payload = ctx->refill->ctx;
-    payload->ctx = ctx;
-    ctx->refill->handler = ngx_http_scep_pki_refill_thread;
-    ctx->refill->event.handler = ngx_http_scep_pki_refill_done;
-    ctx->refill->event.data = payload;
-    ctx->refill->event.log = cycle->log;
+    ngx_http_scep_task_init(&pki->fetch, ngx_http_scep_pki_fetch_run,
+                            ngx_http_scep_pki_fetch_done, pki, cycle->log);
+    ngx_http_scep_task_init(&pki->refill, ngx_http_scep_pki_refill_run,
+                            ngx_http_scep_pki_refill_done, pki, cycle->log);
 
     /* a timer that never holds back a graceful shutdown */
-    ctx->timer.handler = ngx_http_scep_pki_fetch_start;
-    ctx->timer.data = ctx;
-    ctx->timer.log = cycle->log;
-    ctx->timer.cancelable = 1;
+    pki->timer.handler = ngx_http_scep_pki_fetch_start;
+    pki->timer.data = pki;
+    pki->timer.log = cycle->log;
+    pki->timer.cancelable = 1;
 
-    prof->pki = ctx;
+    ngx_add_timer(&pki->timer, 1);
 
-    ngx_add_timer(&ctx->timer, 1);
+    ngx_http_scep_pki_keys_refill(pki);
 
-    ngx_http_scep_pki_keys_refill(prof);
-
-    return NGX_OK;
+    return pki;
 }
 
 
-/*
- * The thread pools are gone by now (their module exits first), so no
- * task can still use a profile's PKI.
- */
+scep_pki_t *
+ngx_http_scep_pki_state(ngx_http_scep_pki_t *pki)
+{
+    return pki->state;
+}
+
+
+/* Once the thread pools are stopped: no task can still use the state. */
 
 void
-ngx_http_scep_pki_exit_process(ngx_http_scep_main_conf_t *smcf)
+ngx_http_scep_pki_stop(ngx_http_scep_pki_t *pki)
 {
-    ngx_uint_t                 i;
-    ngx_http_scep_profile_t  **profiles;
-
-    profiles = smcf->profiles.elts;
-
-    for (i = 0; i < smcf->profiles.nelts; i++) {
-        scep_pki_destroy(profiles[i]->profile.pki);
-        profiles[i]->profile.pki = NULL;
-    }
+    scep_pki_destroy(pki->state);
+    pki->state = NULL;
 }
 
 
 static void
 ngx_http_scep_pki_fetch_start(ngx_event_t *ev)
 {
-    ngx_http_scep_pki_ctx_t  *ctx = ev->data;
+    ngx_http_scep_pki_t  *pki = ev->data;
 
-    if (ctx->fetching || ngx_exiting || ngx_terminate) {
+    if (pki->fetching || ngx_exiting || ngx_terminate) {
         return;
     }
 
-    if (ngx_thread_task_post(ctx->thread_pool, ctx->fetch) != NGX_OK) {
-        ngx_add_timer(&ctx->timer, NGX_HTTP_SCEP_FETCH_FIRST);
+    if (ngx_http_scep_task_post(&pki->fetch, pki->thread_pool) != NGX_OK) {
+        ngx_add_timer(&pki->timer, NGX_HTTP_SCEP_FETCH_FIRST);
         return;
     }
 
-    ctx->fetching = 1;
+    pki->fetching = 1;
 }
 
 
 static void
-ngx_http_scep_pki_fetch_thread(void *data, ngx_log_t *log)
+ngx_http_scep_pki_fetch_run(void *data)
 {
-    ngx_http_scep_pki_task_t  *task = data;
+    ngx_http_scep_pki_t  *pki = data;
 
-    scep_error_clear(&task->err);
+    scep_error_clear(&pki->fetch_err);
 
-    task->rc = scep_pki_fetch_ca(task->ctx->prof->profile.pki, &task->err);
+    pki->fetch_rc = scep_pki_fetch_ca(pki->state, &pki->fetch_err);
 }
 
 
 static void
-ngx_http_scep_pki_fetch_done(ngx_event_t *ev)
+ngx_http_scep_pki_fetch_done(void *data)
 {
-    ngx_http_scep_pki_task_t  *task = ev->data;
+    ngx_http_scep_pki_t  *pki = data;
 
-    ngx_http_scep_pki_ctx_t  *ctx;
+    pki->fetching = 0;
 
-    ctx = task->ctx;
-    ctx->fetching = 0;
-
-    if (ngx_exiting || ngx_terminate) {
+    if (ngx_exiting || ngx_terminate || pki->fetch.skipped) {
         return;
     }
 
-    if (task->rc == 0) {
-        ngx_http_scep_pki_log_ca(ctx);
-        ctx->backoff = NGX_HTTP_SCEP_FETCH_FIRST;
-        ngx_add_timer(&ctx->timer, NGX_HTTP_SCEP_FETCH_REFRESH);
+    if (pki->fetch_rc == 0) {
+        ngx_http_scep_pki_log_ca(pki);
+        pki->backoff = NGX_HTTP_SCEP_FETCH_FIRST;
+        ngx_add_timer(&pki->timer, NGX_HTTP_SCEP_FETCH_REFRESH);
         return;
     }
 
@@ -219,21 +171,21 @@ ngx_http_scep_pki_fetch_done(ngx_event_t *ev)
      * the server was away or the CA has been fixed.
      */
 
-    ngx_log_error(NGX_LOG_ERR, ctx->log, 0,
+    ngx_log_error(NGX_LOG_ERR, pki->log, 0,
                   "scep_profile \"%V\": cannot obtain the CA certificate "
                   "(%s): %s; enroll mode answers 503 until it succeeds, "
                   "next attempt in %M s",
-                  &ctx->prof->block.name, scep_code_name(task->err.code),
-                  task->err.message, ctx->backoff / 1000);
+                  &pki->prof->block.name, scep_code_name(pki->fetch_err.code),
+                  pki->fetch_err.message, pki->backoff / 1000);
 
-    ngx_add_timer(&ctx->timer, ctx->backoff);
+    ngx_add_timer(&pki->timer, pki->backoff);
 
-    ctx->backoff = ngx_min(ctx->backoff * 2, NGX_HTTP_SCEP_FETCH_MAX);
+    pki->backoff = ngx_min(pki->backoff * 2, NGX_HTTP_SCEP_FETCH_MAX);
 }
 
 
 static void
-ngx_http_scep_pki_log_ca(ngx_http_scep_pki_ctx_t *ctx)
+ngx_http_scep_pki_log_ca(ngx_http_scep_pki_t *pki)
 {
     char            subject[512];
     u_char          md[32], hex[65];
@@ -241,7 +193,7 @@ ngx_http_scep_pki_log_ca(ngx_http_scep_pki_ctx_t *ctx)
     scep_error_t    err;
     scep_pki_ca_t  *ca;
 
-    ca = scep_pki_ca_acquire(ctx->prof->profile.pki, &err);
+    ca = scep_pki_ca_acquire(pki->state, &err);
     if (ca == NULL) {
         return;
     }
@@ -261,65 +213,61 @@ ngx_http_scep_pki_log_ca(ngx_http_scep_pki_ctx_t *ctx)
 
     *ngx_hex_dump(hex, md, mdlen) = '\0';
 
-    scep_pki_ca_release(ctx->prof->profile.pki, ca);
+    scep_pki_ca_release(pki->state, ca);
 
-    ngx_log_error(NGX_LOG_NOTICE, ctx->log, 0,
+    ngx_log_error(NGX_LOG_NOTICE, pki->log, 0,
                   "scep_profile \"%V\": CA certificate \"%s\" "
                   "(SHA-256 %s) obtained from %s",
-                  &ctx->prof->block.name, subject, hex,
-                  ctx->prof->profile.server_url);
+                  &pki->prof->block.name, subject, hex,
+                  pki->prof->profile.server_url);
 }
 
 
 void
-ngx_http_scep_pki_keys_refill(ngx_http_scep_profile_t *prof)
+ngx_http_scep_pki_keys_refill(ngx_http_scep_pki_t *pki)
 {
-    ngx_http_scep_pki_ctx_t  *ctx;
-
-    ctx = prof->pki;
-
-    if (ctx == NULL || ctx->refilling || ngx_exiting || ngx_terminate
-        || scep_pki_keys_wanted(prof->profile.pki) == 0)
+    if (pki->refilling || ngx_exiting || ngx_terminate
+        || scep_pki_keys_wanted(pki->state) == 0)
     {
         return;
     }
 
     /* a full queue only delays the refill until the next enrollment */
-    if (ngx_thread_task_post(ctx->thread_pool, ctx->refill) == NGX_OK) {
-        ctx->refilling = 1;
+    if (ngx_http_scep_task_post(&pki->refill, pki->thread_pool) == NGX_OK) {
+        pki->refilling = 1;
     }
 }
 
 
 static void
-ngx_http_scep_pki_refill_thread(void *data, ngx_log_t *log)
+ngx_http_scep_pki_refill_run(void *data)
 {
-    ngx_http_scep_pki_task_t  *task = data;
+    ngx_http_scep_pki_t  *pki = data;
 
-    scep_error_clear(&task->err);
+    scep_error_clear(&pki->refill_err);
 
-    task->rc = scep_pki_keys_refill(task->ctx->prof->profile.pki,
-                                    &task->err);
+    pki->refill_rc = scep_pki_keys_refill(pki->state, &pki->refill_err);
 }
 
 
 static void
-ngx_http_scep_pki_refill_done(ngx_event_t *ev)
+ngx_http_scep_pki_refill_done(void *data)
 {
-    ngx_http_scep_pki_task_t  *task = ev->data;
+    ngx_http_scep_pki_t  *pki = data;
 
-    ngx_http_scep_pki_ctx_t  *ctx;
+    pki->refilling = 0;
 
-    ctx = task->ctx;
-    ctx->refilling = 0;
+    if (pki->refill.skipped) {
+        return;
+    }
 
-    if (task->rc != 0) {
-        ngx_log_error(NGX_LOG_ERR, ctx->log, 0,
+    if (pki->refill_rc != 0) {
+        ngx_log_error(NGX_LOG_ERR, pki->log, 0,
                       "scep_profile \"%V\": cannot refill the key pool: %s",
-                      &ctx->prof->block.name, task->err.message);
+                      &pki->prof->block.name, pki->refill_err.message);
         return;
     }
 
     /* keys taken while this refill ran */
-    ngx_http_scep_pki_keys_refill(ctx->prof);
+    ngx_http_scep_pki_keys_refill(pki);
 }

@@ -5,7 +5,10 @@
  *
  * A login is one job (directory, profile, subject, settings), or two in
  * enroll mode: between them the event loop looks up the user's pending
- * enrollment in shared memory, which a pool thread may not touch.
+ * enrollment in shared memory, which a pool thread may not touch.  Both
+ * run under one deadline, scep_login_timeout, counted from the moment
+ * the form has been read: a login is answered by then, however long the
+ * pool's queue or the backends take.
  */
 
 
@@ -20,15 +23,16 @@
 
 
 typedef struct {
-    const gp_portal_t    *portal;
-    dir_t                *dir;
-    gp_login_t            login;
-    gp_session_t         *session;
-    const scep_profile_t *profile;        /* enroll mode */
-    char                 *pending_key;
-    u_char               *resume;         /* a pending enrollment */
-    size_t                resume_len;
-    gp_portal_result_t    result;
+    const portal_t        *portal;
+    dir_t                 *dir;
+    gp_login_t             login;
+    portal_session_t      *session;
+    const scep_profile_t  *profile;        /* enroll mode */
+    scep_pki_t            *pki;
+    char                  *pending_key;
+    u_char                *resume;         /* a pending enrollment */
+    size_t                 resume_len;
+    portal_result_t        result;
 } ngx_http_scep_login_t;
 
 
@@ -40,8 +44,12 @@ static void ngx_http_scep_begin_run(void *data);
 static void ngx_http_scep_begin_done(ngx_http_request_t *r, void *data);
 static void ngx_http_scep_finish_run(void *data);
 static void ngx_http_scep_finish_done(ngx_http_request_t *r, void *data);
+static void ngx_http_scep_finish_late(ngx_http_request_t *r, void *data);
+static void ngx_http_scep_login_expired(ngx_http_request_t *r);
+static ngx_int_t ngx_http_scep_login_pending(ngx_http_request_t *r,
+    ngx_http_scep_login_t *login, ngx_uint_t answered);
 static void ngx_http_scep_answer(ngx_http_request_t *r,
-    gp_portal_result_t *res);
+    portal_result_t *res);
 static void ngx_http_scep_busy(ngx_http_request_t *r);
 static void ngx_http_scep_login_cleanup(void *data);
 static ngx_int_t ngx_http_scep_send_error(ngx_http_request_t *r,
@@ -280,11 +288,19 @@ ngx_http_scep_getconfig_body(ngx_http_request_t *r)
     }
 
     login->portal = slcf->portal;
-    login->dir = slcf->directory->dir;
+    login->dir = ngx_http_scep_worker_dir(slcf->directory);
+
+    if (ngx_http_scep_job_deadline(r, slcf->login_timeout,
+                                   ngx_http_scep_login_expired)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
 
     rc = ngx_http_scep_job_post(r, slcf->thread_pool,
                                 ngx_http_scep_begin_run,
-                                ngx_http_scep_begin_done, login);
+                                ngx_http_scep_begin_done, NULL, login);
 
     if (rc == NGX_BUSY) {
         ngx_http_scep_busy(r);
@@ -305,17 +321,17 @@ ngx_http_scep_begin_run(void *data)
 {
     ngx_http_scep_login_t  *login = data;
 
-    login->session = gp_portal_begin(login->portal, login->dir,
-                                     &login->login, &login->result);
+    login->session = portal_login_begin(login->portal, login->dir,
+                                        &login->login, &login->result);
 
     /* the password is not needed beyond the directory */
     gp_login_free(&login->login);
 
     if (login->session != NULL
-        && gp_session_pending_key(login->session) == NULL)
+        && portal_session_pending_key(login->session) == NULL)
     {
-        gp_portal_finish(login->session, NULL, 0, &login->result);
-        gp_session_free(login->session);
+        portal_login_finish(login->session, NULL, NULL, 0, &login->result);
+        portal_session_free(login->session);
         login->session = NULL;
     }
 }
@@ -342,7 +358,7 @@ ngx_http_scep_begin_done(ngx_http_request_t *r, void *data)
     smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
 
-    key = gp_session_pending_key(login->session);
+    key = portal_session_pending_key(login->session);
     len = ngx_strlen(key) + 1;
 
     login->pending_key = ngx_pnalloc(r->pool, len);
@@ -352,7 +368,8 @@ ngx_http_scep_begin_done(ngx_http_request_t *r, void *data)
     }
 
     ngx_memcpy(login->pending_key, key, len);
-    login->profile = gp_session_profile(login->session);
+    login->profile = portal_session_profile(login->session);
+    login->pki = ngx_http_scep_worker_pki(smcf, login->profile);
 
     if (smcf->pending) {
         login->resume = ngx_http_scep_pending_get(smcf->pending, key, r->pool,
@@ -361,7 +378,8 @@ ngx_http_scep_begin_done(ngx_http_request_t *r, void *data)
 
     rc = ngx_http_scep_job_post(r, slcf->thread_pool,
                                 ngx_http_scep_finish_run,
-                                ngx_http_scep_finish_done, login);
+                                ngx_http_scep_finish_done,
+                                ngx_http_scep_finish_late, login);
 
     if (rc == NGX_BUSY) {
         ngx_http_scep_busy(r);
@@ -379,10 +397,10 @@ ngx_http_scep_finish_run(void *data)
 {
     ngx_http_scep_login_t  *login = data;
 
-    gp_portal_finish(login->session, login->resume, login->resume_len,
-                     &login->result);
+    portal_login_finish(login->session, login->pki, login->resume,
+                        login->resume_len, &login->result);
 
-    gp_session_free(login->session);
+    portal_session_free(login->session);
     login->session = NULL;
 }
 
@@ -392,45 +410,125 @@ ngx_http_scep_finish_done(ngx_http_request_t *r, void *data)
 {
     ngx_http_scep_login_t  *login = data;
 
-    gp_portal_result_t         *res;
+    ngx_http_scep_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
+
+    (void) ngx_http_scep_login_pending(r, login, 1);
+
+    ngx_http_scep_worker_keys_refill(smcf, login->profile);
+
+    ngx_http_scep_answer(r, &login->result);
+}
+
+
+/*
+ * The enrollment came back after the login's deadline had answered the
+ * agent: a certificate the CA issued, or a request it left pending, is
+ * kept for the user's next login, which delivers or resumes it.
+ */
+
+static void
+ngx_http_scep_finish_late(ngx_http_request_t *r, void *data)
+{
+    ngx_http_scep_login_t  *login = data;
+
+    portal_result_t            *res;
     ngx_http_scep_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
     res = &login->result;
 
-    /*
-     * A pending request is kept for the user's next login; it is dropped
-     * once the CA has decided.  After a mere failure to reach the CA it
-     * stays, to be resumed.
-     */
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                  "scep audit: client=%V late=1 %s", &r->connection->addr_text,
+                  res->audit ? res->audit : "result=failed");
 
-    if (smcf->pending) {
-        if (res->pending != NULL) {
-            (void) ngx_http_scep_pending_put(smcf->pending,
-                                             login->pending_key,
-                                             res->pending, res->pending_len,
-                                             r->connection->log);
-
-        } else if (res->kind == GP_RESULT_ISSUED
-                   || res->kind == GP_RESULT_REFUSED)
-        {
-            ngx_http_scep_pending_delete(smcf->pending, login->pending_key);
-        }
+    if (ngx_http_scep_login_pending(r, login, 0) == NGX_OK) {
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                      "scep portal: the login of \"%s\" had timed out; its "
+                      "%s is kept for the user's next login", res->user,
+                      res->kind == PORTAL_RESULT_ISSUED
+                      ? "certificate" : "pending request");
     }
 
-    /* the enrollment may have taken a key from the profile's pool */
-    ngx_http_scep_pki_keys_refill((ngx_http_scep_profile_t *)
-        ((u_char *) login->profile - offsetof(ngx_http_scep_profile_t,
-                                              profile)));
+    ngx_http_scep_worker_keys_refill(smcf, login->profile);
 
-    ngx_http_scep_answer(r, res);
+    portal_result_free(res);
+}
+
+
+/*
+ * What becomes of the user's pending enrollment: a request the CA left
+ * pending is kept, so is a certificate the agent did not receive
+ * (answered: 0); one the CA has decided on is dropped; after a mere
+ * failure to reach the CA it stays, to be resumed.  NGX_OK: kept.
+ */
+
+static ngx_int_t
+ngx_http_scep_login_pending(ngx_http_request_t *r,
+    ngx_http_scep_login_t *login, ngx_uint_t answered)
+{
+    portal_result_t            *res;
+    ngx_http_scep_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
+    res = &login->result;
+
+    if (smcf->pending == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (res->pending != NULL
+        && (res->kind == PORTAL_RESULT_PENDING
+            || (res->kind == PORTAL_RESULT_ISSUED && !answered)))
+    {
+        return ngx_http_scep_pending_put(smcf->pending, login->pending_key,
+                                         res->pending, res->pending_len,
+                                         r->connection->log);
+    }
+
+    if (res->kind == PORTAL_RESULT_ISSUED
+        || res->kind == PORTAL_RESULT_REFUSED)
+    {
+        ngx_http_scep_pending_delete(smcf->pending, login->pending_key);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* scep_login_timeout has passed: the agent is told now. */
+
+static void
+ngx_http_scep_login_expired(ngx_http_request_t *r)
+{
+    ngx_http_scep_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "scep portal: no answer within scep_login_timeout (%M ms): "
+                  "the thread pool \"%V\" or a backend is too slow",
+                  slcf->login_timeout, &slcf->thread_pool_name);
+
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                  "scep audit: client=%V result=failed status=504 "
+                  "reason=\"scep_login_timeout\"",
+                  &r->connection->addr_text);
+
+    ngx_http_scep_set_result(r, "failed");
+
+    ngx_http_finalize_request(r,
+        ngx_http_scep_send_error(r, NGX_HTTP_GATEWAY_TIME_OUT,
+                                 "The portal did not answer in time, try "
+                                 "again later"));
 }
 
 
 /* Logs the outcome, sends the answer and ends the request. */
 
 static void
-ngx_http_scep_answer(ngx_http_request_t *r, gp_portal_result_t *res)
+ngx_http_scep_answer(ngx_http_request_t *r, portal_result_t *res)
 {
     ngx_int_t   rc;
     ngx_uint_t  level;
@@ -440,20 +538,20 @@ ngx_http_scep_answer(ngx_http_request_t *r, gp_portal_result_t *res)
                   res->audit ? res->audit : "result=failed");
 
     if (ngx_http_scep_set_outcome(r, res) != NGX_OK) {
-        gp_portal_result_free(res);
+        portal_result_free(res);
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
 
     if (res->reason[0]) {
         switch (res->log_level) {
-        case GP_LOG_ERR:
+        case PORTAL_LOG_ERR:
             level = NGX_LOG_ERR;
             break;
-        case GP_LOG_WARN:
+        case PORTAL_LOG_WARN:
             level = NGX_LOG_WARN;
             break;
-        case GP_LOG_NOTICE:
+        case PORTAL_LOG_NOTICE:
             level = NGX_LOG_NOTICE;
             break;
         default:
@@ -479,7 +577,7 @@ ngx_http_scep_answer(ngx_http_request_t *r, gp_portal_result_t *res)
     rc = ngx_http_scep_send(r, res->status, &ngx_http_scep_xml_type,
                             res->body, res->body_len, res->body_secret);
 
-    gp_portal_result_free(res);
+    portal_result_free(res);
 
     ngx_http_finalize_request(r, rc);
 }
@@ -520,8 +618,8 @@ ngx_http_scep_login_cleanup(void *data)
     ngx_http_scep_login_t  *login = data;
 
     gp_login_free(&login->login);
-    gp_session_free(login->session);
-    gp_portal_result_free(&login->result);
+    portal_session_free(login->session);
+    portal_result_free(&login->result);
 
     if (login->resume) {
         OPENSSL_cleanse(login->resume, login->resume_len);
@@ -533,25 +631,16 @@ static ngx_int_t
 ngx_http_scep_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *message)
 {
-    ngx_int_t         rc;
-    gp_buf_t          buf;
-    ngx_table_elt_t  *h;
+    ngx_int_t  rc;
+    gp_buf_t   buf;
 
-    if (status == NGX_HTTP_NOT_ALLOWED) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Allow");
-
-        if (ngx_http_scep_endpoint(r) == NGX_HTTP_SCEP_GETCONFIG) {
-            ngx_str_set(&h->value, "POST");
-
-        } else {
-            ngx_str_set(&h->value, "GET, HEAD, POST");
-        }
+    if (status == NGX_HTTP_NOT_ALLOWED
+        && ngx_http_scep_allow(r, ngx_http_scep_endpoint(r)
+                                  == NGX_HTTP_SCEP_GETCONFIG
+                                  ? "POST" : "GET, HEAD, POST")
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (r->request_body == NULL) {

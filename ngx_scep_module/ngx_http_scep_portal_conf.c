@@ -110,7 +110,7 @@ ngx_http_scep_portal(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_scep_module);
 
-    portal = ngx_array_push(&smcf->portals);
+    portal = ngx_array_push(&smcf->portal_locations);
     if (portal == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -307,12 +307,12 @@ ngx_int_t
 ngx_http_scep_portal_build(ngx_conf_t *cf, ngx_http_scep_loc_conf_t *slcf)
 {
     ngx_uint_t                      i, n;
-    gp_portal_t                    *portal;
+    portal_t                       *portal;
+    portal_group_profile_t         *map;
     ngx_http_scep_main_conf_t      *smcf;
-    gp_group_profile_t             *map;
     ngx_http_scep_group_profile_t  *gp;
 
-    portal = ngx_pcalloc(cf->pool, sizeof(gp_portal_t));
+    portal = ngx_pcalloc(cf->pool, sizeof(portal_t));
     if (portal == NULL) {
         return NGX_ERROR;
     }
@@ -330,7 +330,7 @@ ngx_http_scep_portal_build(ngx_conf_t *cf, ngx_http_scep_loc_conf_t *slcf)
         n = slcf->group_profiles->nelts;
         gp = slcf->group_profiles->elts;
 
-        map = ngx_pcalloc(cf->pool, n * sizeof(gp_group_profile_t));
+        map = ngx_pcalloc(cf->pool, n * sizeof(portal_group_profile_t));
         if (map == NULL) {
             return NGX_ERROR;
         }

@@ -29,112 +29,111 @@ static char *ngx_http_scep_profile_check(ngx_conf_t *cf,
 static void ngx_http_scep_profile_cleanup(void *data);
 
 
-#define ngx_http_scep_profile_slot(field)  offsetof(scep_profile_t, field)
-
-
 static ngx_http_scep_sub_t  ngx_http_scep_profile_subs[] = {
 
-    { ngx_string("mode"), 1, 1, 0,
+    { ngx_string("mode"), 1, 1, 0, 0,
       ngx_http_scep_profile_word, 0 },
 
-    { ngx_string("challenge"), 1, 1, 0,
+    { ngx_string("challenge"), 1, 1, 0, 0,
       ngx_http_scep_profile_word, 0 },
 
-    { ngx_string("challenge_password"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_profile_slot(challenge_password) },
+    { ngx_string("challenge_password"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_profile_t,
+                                profile.challenge_password) },
 
-    { ngx_string("challenge_password_file"), 1, 1, 0,
+    { ngx_string("challenge_password_file"), 1, 1, 0, 0,
       ngx_http_scep_profile_password_file,
-      ngx_http_scep_profile_slot(challenge_password) },
+      ngx_http_scep_checked_offset(ngx_http_scep_profile_t,
+                                   profile.challenge_password,
+                                   const char *) },
 
-    { ngx_string("challenge_url"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_profile_slot(challenge_url) },
+    { ngx_string("challenge_url"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_profile_t,
+                                profile.challenge_url) },
 
-    { ngx_string("challenge_username"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_profile_slot(challenge_username) },
+    { ngx_string("challenge_username"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_profile_t,
+                                profile.challenge_username) },
 
-    { ngx_string("challenge_auth"), 1, 1, 0,
+    { ngx_string("challenge_auth"), 1, 1, 0, 0,
       ngx_http_scep_profile_word, 0 },
 
-    { ngx_string("server_url"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_profile_slot(server_url) },
+    { ngx_string("server_url"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_profile_t,
+                                profile.server_url) },
 
-    { ngx_string("ca_ident"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_profile_slot(ca_ident) },
+    { ngx_string("ca_ident"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_profile_t,
+                                profile.ca_ident) },
 
-    { ngx_string("subject"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_profile_slot(subject) },
+    { ngx_string("subject"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_profile_t,
+                                profile.subject) },
 
-    { ngx_string("subject_alt_name"), 1, 2, 0,
+    { ngx_string("subject_alt_name"), 1, 2, 0, 0,
       ngx_http_scep_profile_san, 0 },
 
-    { ngx_string("key_bits"), 1, 1, 0,
+    { ngx_string("key_bits"), 1, 1, 0, 0,
       ngx_http_scep_profile_word, 0 },
 
-    { ngx_string("digest"), 1, 1, 0,
+    { ngx_string("digest"), 1, 1, 0, 0,
       ngx_http_scep_profile_word, 0 },
 
-    { ngx_string("key_usage"), 1, 2, 0,
+    { ngx_string("key_usage"), 1, 2, 0, 0,
       ngx_http_scep_profile_key_usage, 0 },
 
-    { ngx_string("ca_fingerprint"), 1, 1, 0,
+    { ngx_string("ca_fingerprint"), 1, 1, 0, 0,
       ngx_http_scep_profile_word, 0 },
 
-    { ngx_string("tls_trusted_certificate"), 1, 1, 0,
-      ngx_http_scep_sub_path,
-      ngx_http_scep_profile_slot(trusted_ca) },
+    { ngx_string("tls_trusted_certificate"), 1, 1, 0, 0,
+      ngx_http_scep_path_slot(ngx_http_scep_profile_t,
+                              profile.trusted_ca) },
 
-    { ngx_string("tls_certificate"), 1, 1, 0,
-      ngx_http_scep_sub_path,
-      ngx_http_scep_profile_slot(client_cert) },
+    { ngx_string("tls_certificate"), 1, 1, 0, 0,
+      ngx_http_scep_path_slot(ngx_http_scep_profile_t,
+                              profile.client_cert) },
 
-    { ngx_string("tls_certificate_key"), 1, 1, 0,
-      ngx_http_scep_sub_path,
-      ngx_http_scep_profile_slot(client_key) },
+    { ngx_string("tls_certificate_key"), 1, 1, 0, 0,
+      ngx_http_scep_path_slot(ngx_http_scep_profile_t,
+                              profile.client_key) },
 
-    { ngx_string("fips"), 1, 1, 0,
-      ngx_http_scep_sub_flag,
-      ngx_http_scep_profile_slot(fips) },
+    { ngx_string("fips"), 1, 1, 0, 0,
+      ngx_http_scep_flag_slot(ngx_http_scep_profile_t,
+                              profile.fips) },
 
-    { ngx_string("connect_timeout"), 1, 1, 0,
-      ngx_http_scep_sub_msec,
-      ngx_http_scep_profile_slot(connect_timeout_ms) },
+    { ngx_string("connect_timeout"), 1, 1, 0, 0,
+      ngx_http_scep_msec_slot(ngx_http_scep_profile_t,
+                              profile.connect_timeout_ms) },
 
-    { ngx_string("timeout"), 1, 1, 0,
-      ngx_http_scep_sub_msec,
-      ngx_http_scep_profile_slot(timeout_ms) },
+    { ngx_string("timeout"), 1, 1, 0, 0,
+      ngx_http_scep_msec_slot(ngx_http_scep_profile_t,
+                              profile.timeout_ms) },
 
-    { ngx_string("proxy_url"), 1, 1, 0,
-      ngx_http_scep_sub_string,
-      ngx_http_scep_profile_slot(proxy_url) },
+    { ngx_string("proxy_url"), 1, 1, 0, 0,
+      ngx_http_scep_string_slot(ngx_http_scep_profile_t,
+                                profile.proxy_url) },
 
-    { ngx_string("ticket_lifetime"), 1, 1, 0,
-      ngx_http_scep_sub_sec,
-      ngx_http_scep_profile_slot(ticket_lifetime_s) },
+    { ngx_string("ticket_lifetime"), 1, 1, 0, NGX_HTTP_SCEP_FOR_PROXY,
+      ngx_http_scep_sec_slot(ngx_http_scep_profile_t,
+                             profile.ticket_lifetime_s) },
 
-    { ngx_string("key_pool"), 1, 1, 0,
-      ngx_http_scep_sub_size,
-      ngx_http_scep_profile_slot(key_pool) },
+    { ngx_string("key_pool"), 1, 1, 0, NGX_HTTP_SCEP_FOR_ENROLL,
+      ngx_http_scep_size_slot(ngx_http_scep_profile_t,
+                              profile.key_pool) },
 
-    { ngx_string("poll_interval"), 1, 1, 0,
-      ngx_http_scep_sub_msec,
-      ngx_http_scep_profile_slot(poll_interval_ms) },
+    { ngx_string("poll_interval"), 1, 1, 0, NGX_HTTP_SCEP_FOR_ENROLL,
+      ngx_http_scep_msec_slot(ngx_http_scep_profile_t,
+                              profile.poll_interval_ms) },
 
-    { ngx_string("poll_wait"), 1, 1, 0,
-      ngx_http_scep_sub_msec,
-      ngx_http_scep_profile_slot(poll_wait_ms) },
+    { ngx_string("poll_wait"), 1, 1, 0, NGX_HTTP_SCEP_FOR_ENROLL,
+      ngx_http_scep_msec_slot(ngx_http_scep_profile_t,
+                              profile.poll_wait_ms) },
 
-    { ngx_string("poll_retry"), 1, 1, 0,
-      ngx_http_scep_sub_sec,
-      ngx_http_scep_profile_slot(poll_retry_s) },
+    { ngx_string("poll_retry"), 1, 1, 0, NGX_HTTP_SCEP_FOR_ENROLL,
+      ngx_http_scep_sec_slot(ngx_http_scep_profile_t,
+                             profile.poll_retry_s) },
 
-    { ngx_null_string, 0, 0, 0, NULL, 0 }
+    { ngx_null_string, 0, 0, 0, 0, NULL, 0 }
 };
 
 
@@ -175,7 +174,7 @@ ngx_http_scep_profile_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     prof->block.kind = "scep_profile";
     prof->block.name = value[1];
     prof->block.subs = ngx_http_scep_profile_subs;
-    prof->block.conf = &prof->profile;
+    prof->block.conf = prof;
 
     rv = ngx_http_scep_block_parse(cf, &prof->block);
     if (rv != NGX_CONF_OK) {
@@ -198,6 +197,7 @@ ngx_http_scep_profile_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    prof->index = smcf->profiles.nelts - 1;
     *profp = prof;
 
     return NGX_CONF_OK;
@@ -210,14 +210,16 @@ static char *
 ngx_http_scep_profile_word(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf)
 {
-    scep_profile_t  *p = conf;
+    ngx_http_scep_profile_t  *prof = conf;
 
-    int            rc;
-    char          *word;
-    ngx_str_t     *value;
-    scep_error_t   err;
+    int              rc;
+    char            *word;
+    ngx_str_t       *value;
+    scep_error_t     err;
+    scep_profile_t  *p;
 
     value = cf->args->elts;
+    p = &prof->profile;
 
     scep_error_clear(&err);
 
@@ -260,13 +262,15 @@ static char *
 ngx_http_scep_profile_san(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf)
 {
-    scep_profile_t  *p = conf;
+    ngx_http_scep_profile_t  *prof = conf;
 
-    char          *word;
-    ngx_str_t     *value;
-    scep_error_t   err;
+    char            *word;
+    ngx_str_t       *value;
+    scep_error_t     err;
+    scep_profile_t  *p;
 
     value = cf->args->elts;
+    p = &prof->profile;
 
     scep_error_clear(&err);
 
@@ -295,14 +299,16 @@ static char *
 ngx_http_scep_profile_key_usage(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf)
 {
-    scep_profile_t  *p = conf;
+    ngx_http_scep_profile_t  *prof = conf;
 
-    char          *word;
-    ngx_str_t     *value;
-    ngx_uint_t     i;
-    scep_error_t   err;
+    char            *word;
+    ngx_str_t       *value;
+    ngx_uint_t       i;
+    scep_error_t     err;
+    scep_profile_t  *p;
 
     value = cf->args->elts;
+    p = &prof->profile;
 
     scep_error_clear(&err);
 
@@ -334,38 +340,15 @@ ngx_http_scep_profile_key_usage(ngx_conf_t *cf, ngx_http_scep_block_t *block,
 static char *
 ngx_http_scep_profile_check(ngx_conf_t *cf, ngx_http_scep_profile_t *prof)
 {
-    ngx_uint_t      i;
-    scep_profile_t  *p;
-
-    static const char  *enroll_only[] = {
-        "key_pool", "poll_interval", "poll_wait", "poll_retry", NULL
-    };
-
-    p = &prof->profile;
-
-    if (!scep_store_name_valid(p->name)) {
+    if (!scep_store_name_valid(prof->profile.name)) {
         return ngx_http_scep_block_error_at(cf, &prof->block, NULL,
                                             "the name must be 1 to 64 "
                                             "characters of A-Z a-z 0-9 . _ -, "
                                             "it names files in scep_store");
     }
 
-    for (i = 0; enroll_only[i] && p->mode != SCEP_MODE_ENROLL; i++) {
-        if (ngx_http_scep_block_is_set(&prof->block, enroll_only[i])) {
-            return ngx_http_scep_block_error(cf, &prof->block,
-                                             enroll_only[i],
-                                             "applies to mode enroll only");
-        }
-    }
-
-    if (p->mode != SCEP_MODE_PROXY
-        && ngx_http_scep_block_is_set(&prof->block, "ticket_lifetime"))
-    {
-        return ngx_http_scep_block_error(cf, &prof->block, "ticket_lifetime",
-                                         "applies to mode proxy only");
-    }
-
-    return NGX_CONF_OK;
+    return ngx_http_scep_block_check_modes(cf, &prof->block,
+                                           prof->profile.mode);
 }
 
 
@@ -375,7 +358,7 @@ static char *
 ngx_http_scep_profile_password_file(ngx_conf_t *cf,
     ngx_http_scep_block_t *block, ngx_http_scep_sub_t *sub, void *conf)
 {
-    scep_profile_t  *p = conf;
+    ngx_http_scep_profile_t  *prof = conf;
 
     char       *rv;
     ngx_str_t  *value;
@@ -386,7 +369,7 @@ ngx_http_scep_profile_password_file(ngx_conf_t *cf,
     }
 
     value = cf->args->elts;
-    p->challenge_password_file = (char *) value[1].data;
+    prof->profile.challenge_password_file = (char *) value[1].data;
 
     return NGX_CONF_OK;
 }

@@ -34,7 +34,7 @@ ngx_http_scep_proxy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_scep_loc_conf_t *slcf = conf;
 
     ngx_str_t                   *value;
-    ngx_http_scep_loc_conf_t   **gate;
+    ngx_http_scep_loc_conf_t   **location;
     ngx_http_scep_main_conf_t   *smcf;
 
     if (slcf->proxy_set) {
@@ -43,12 +43,12 @@ ngx_http_scep_proxy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_scep_module);
 
-    gate = ngx_array_push(&smcf->gates);
-    if (gate == NULL) {
+    location = ngx_array_push(&smcf->proxy_locations);
+    if (location == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    *gate = slcf;
+    *location = slcf;
     slcf->proxy_set = 1;
     slcf->file = cf->conf_file->file.name;
     slcf->line = cf->conf_file->line;
@@ -67,23 +67,23 @@ ngx_http_scep_proxy_init(ngx_conf_t *cf, ngx_http_scep_main_conf_t *smcf)
 {
     ngx_uint_t                  i;
     ngx_http_handler_pt        *h;
-    ngx_http_scep_loc_conf_t  **gates;
+    ngx_http_scep_loc_conf_t  **locations;
     ngx_http_core_main_conf_t  *cmcf;
 
-    gates = smcf->gates.elts;
+    locations = smcf->proxy_locations.elts;
 
-    for (i = 0; i < smcf->gates.nelts; i++) {
-        if (gates[i]->proxy_profile->profile.mode != SCEP_MODE_PROXY) {
+    for (i = 0; i < smcf->proxy_locations.nelts; i++) {
+        if (locations[i]->proxy_profile->profile.mode != SCEP_MODE_PROXY) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "scep_proxy: scep_profile \"%V\" is not in mode "
                           "proxy in %V:%ui",
-                          &gates[i]->proxy_profile->block.name,
-                          &gates[i]->file, gates[i]->line);
+                          &locations[i]->proxy_profile->block.name,
+                          &locations[i]->file, locations[i]->line);
             return NGX_ERROR;
         }
     }
 
-    if (smcf->gates.nelts == 0) {
+    if (smcf->proxy_locations.nelts == 0) {
         return NGX_OK;
     }
 

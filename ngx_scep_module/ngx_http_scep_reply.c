@@ -82,6 +82,27 @@ ngx_http_scep_body_copy(ngx_http_request_t *r, ngx_str_t *body, size_t max)
 }
 
 
+/* The methods a location takes, for its 405 answers. */
+
+ngx_int_t
+ngx_http_scep_allow(ngx_http_request_t *r, const char *methods)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Allow");
+    h->value.data = (u_char *) methods;
+    h->value.len = ngx_strlen(methods);
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_scep_retry_after(ngx_http_request_t *r, ngx_uint_t secs)
 {

@@ -73,7 +73,7 @@ ngx_http_scep_add_variables(ngx_conf_t *cf)
 /* Keeps a login's outcome with its request, copied out of the result. */
 
 ngx_int_t
-ngx_http_scep_set_outcome(ngx_http_request_t *r, gp_portal_result_t *res)
+ngx_http_scep_set_outcome(ngx_http_request_t *r, portal_result_t *res)
 {
     ngx_http_scep_ctx_t  *ctx;
 
@@ -82,7 +82,7 @@ ngx_http_scep_set_outcome(ngx_http_request_t *r, gp_portal_result_t *res)
         return NGX_ERROR;
     }
 
-    if (ngx_http_scep_copy(r->pool, &ctx->result, gp_result_name(res->kind))
+    if (ngx_http_scep_copy(r->pool, &ctx->result, portal_result_name(res->kind))
         != NGX_OK
         || ngx_http_scep_copy(r->pool, &ctx->user, res->user) != NGX_OK
         || ngx_http_scep_copy(r->pool, &ctx->profile, res->profile)

@@ -411,7 +411,7 @@ scep_profile_check_san(const scep_profile_t *p, scep_error_t *err)
 static int
 scep_profile_check_key(const scep_profile_t *p, scep_error_t *err)
 {
-    if (scep_profile_check_key_bits(p->key_bits, p->fips, err) != 0) {
+    if (scep_check_key_bits(p->key_bits, p->fips, err) != 0) {
         return -1;
     }
 
@@ -447,32 +447,6 @@ scep_profile_check_key(const scep_profile_t *p, scep_error_t *err)
                               "ca_fingerprint is %zu bytes long; expected "
                               "20 (SHA-1) or 32 (SHA-256)",
                               p->ca_fingerprint_len);
-    }
-
-    return 0;
-}
-
-
-int
-scep_profile_check_key_bits(long bits, int fips, scep_error_t *err)
-{
-    if (bits < SCEP_KEY_BITS_MIN || bits > SCEP_KEY_BITS_MAX) {
-        return scep_error_set(err, SCEP_ERR_CONFIG, "key_bits",
-                              "key_bits must be between %d and %d, not %ld",
-                              SCEP_KEY_BITS_MIN, SCEP_KEY_BITS_MAX, bits);
-    }
-
-    if (bits % SCEP_KEY_BITS_STEP != 0) {
-        return scep_error_set(err, SCEP_ERR_CONFIG, "key_bits",
-                              "key_bits must be a multiple of %d, such as "
-                              "2048, 3072 or 4096, not %ld",
-                              SCEP_KEY_BITS_STEP, bits);
-    }
-
-    if (fips && bits < SCEP_KEY_BITS_FIPS_MIN) {
-        return scep_error_set(err, SCEP_ERR_CONFIG, "key_bits",
-                              "fips on needs key_bits of at least %d, "
-                              "not %ld", SCEP_KEY_BITS_FIPS_MIN, bits);
     }
 
     return 0;

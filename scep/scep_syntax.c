@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "scep_profile.h"
+#include "scep_settings.h"
 #include "scep_syntax.h"
 
 

@@ -1,7 +1,7 @@
 /*
- * What the profile's parsers (scep_profile_words.c) and its validation
+ * What the profile's parsers (scep_settings.c) and its validation
  * (scep_profile.c) share: the syntax of URLs, host names, mailboxes and
- * URIs (scep_syntax.c), words repeated in messages, and the key size rule.
+ * URIs (scep_syntax.c), and words repeated in messages.
  */
 
 #ifndef SCEP_SYNTAX_H
@@ -32,9 +32,6 @@ int scep_is_mailbox(const char *s);
 int scep_is_uri(const char *s);
 int scep_has_dollar_word(const char *s);
 int scep_hex_value(int c);
-
-/* 1024..8192 bits in steps of 256; 2048 or more with fips. */
-int scep_profile_check_key_bits(long bits, int fips, scep_error_t *err);
 
 
 #endif /* SCEP_SYNTAX_H */

@@ -20,7 +20,11 @@
  *     key            PrivateKeyInfo,
  *     signer         Certificate,
  *     subject        Name,
- *     issuer         Name }
+ *     issuer         Name,
+ *     issued     [0] EXPLICIT Certificate OPTIONAL }
+ *
+ * issued: the CA's certificate once it has come, for a transaction that
+ * is kept because the answer did not reach its agent.
  *
  * PrivateKeyInfo wipes its key bytes when freed.
  */
@@ -31,6 +35,7 @@ typedef struct {
     X509                    *signer;
     X509_NAME               *subject;
     X509_NAME               *issuer;
+    X509                    *issued;
 } scep_transaction_record;
 
 ASN1_SEQUENCE(scep_transaction_record) = {
@@ -39,7 +44,8 @@ ASN1_SEQUENCE(scep_transaction_record) = {
     ASN1_SIMPLE(scep_transaction_record, key, PKCS8_PRIV_KEY_INFO),
     ASN1_SIMPLE(scep_transaction_record, signer, X509),
     ASN1_SIMPLE(scep_transaction_record, subject, X509_NAME),
-    ASN1_SIMPLE(scep_transaction_record, issuer, X509_NAME)
+    ASN1_SIMPLE(scep_transaction_record, issuer, X509_NAME),
+    ASN1_EXP_OPT(scep_transaction_record, issued, X509, 0)
 } static_ASN1_SEQUENCE_END(scep_transaction_record)
 
 IMPLEMENT_STATIC_ASN1_ALLOC_FUNCTIONS(scep_transaction_record)
@@ -184,6 +190,7 @@ scep_transaction_free(scep_transaction_t *t)
     X509_free(t->signer);
     X509_NAME_free(t->subject);
     X509_NAME_free(t->issuer);
+    X509_free(t->issued);
     free(t);
 }
 
@@ -216,9 +223,10 @@ scep_transaction_serialize(const scep_transaction_t *t, unsigned char **buf,
     rec->signer = X509_dup(t->signer);
     rec->subject = X509_NAME_dup(t->subject);
     rec->issuer = X509_NAME_dup(t->issuer);
+    rec->issued = t->issued ? X509_dup(t->issued) : NULL;
 
     if (rec->key != NULL && rec->signer != NULL && rec->subject != NULL
-        && rec->issuer != NULL
+        && rec->issuer != NULL && (t->issued == NULL || rec->issued != NULL)
         && ASN1_INTEGER_set(rec->version, SCEP_TRANSACTION_VERSION)
         && ASN1_STRING_set(rec->id, t->id, (int) strlen(t->id)))
     {
@@ -306,11 +314,16 @@ scep_transaction_deserialize(const unsigned char *buf, size_t len,
     t->signer = rec->signer;
     t->subject = rec->subject;
     t->issuer = rec->issuer;
+    t->issued = rec->issued;
     rec->signer = NULL;
     rec->subject = NULL;
     rec->issuer = NULL;
+    rec->issued = NULL;
 
-    if (t->key == NULL || scep_transaction_check(t, rec->id) != 0) {
+    if (t->key == NULL || scep_transaction_check(t, rec->id) != 0
+        || (t->issued != NULL && X509_check_private_key(t->issued, t->key)
+                                 != 1))
+    {
         scep_transaction_record_free(rec);
         scep_transaction_free(t);
         scep_error_set(err, SCEP_ERR_INPUT, NULL,

@@ -42,6 +42,7 @@ typedef struct {
     X509       *signer;     /* transient, self-signed with key */
     X509_NAME  *subject;
     X509_NAME  *issuer;     /* the CA's subject */
+    X509       *issued;     /* the certificate, once the CA has issued it */
 } scep_transaction_t;
 
 

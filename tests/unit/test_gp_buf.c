@@ -448,21 +448,6 @@ test_text_printable(void **state)
 }
 
 
-static void
-test_hex_digit(void **state)
-{
-    (void) state;
-
-    assert_int_equal(gp_hex_digit('0'), 0);
-    assert_int_equal(gp_hex_digit('9'), 9);
-    assert_int_equal(gp_hex_digit('a'), 10);
-    assert_int_equal(gp_hex_digit('F'), 15);
-    assert_int_equal(gp_hex_digit('g'), -1);
-    assert_int_equal(gp_hex_digit('/'), -1);
-    assert_int_equal(gp_hex_digit('\0'), -1);
-}
-
-
 int
 main(void)
 {
@@ -484,7 +469,6 @@ main(void)
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_log),
         cmocka_unit_test(test_text_printable),
-        cmocka_unit_test(test_hex_digit),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

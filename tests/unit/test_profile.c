@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "scep/scep_profile.h"
+#include "scep/scep_syntax.h"
 
 
 #define SHA1_HEX    "0123456789abcdef0123456789ABCDEF01234567"
@@ -1235,10 +1236,27 @@ test_fingerprints(void **state)
 }
 
 
+static void
+test_hex_value(void **state)
+{
+    (void) state;
+
+    assert_int_equal(scep_hex_value('0'), 0);
+    assert_int_equal(scep_hex_value('9'), 9);
+    assert_int_equal(scep_hex_value('a'), 10);
+    assert_int_equal(scep_hex_value('F'), 15);
+    assert_int_equal(scep_hex_value('g'), -1);
+    assert_int_equal(scep_hex_value('/'), -1);
+    assert_int_equal(scep_hex_value('\0'), -1);
+}
+
+
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_hex_value),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_valid_profiles),
         cmocka_unit_test(test_mode),

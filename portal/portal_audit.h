@@ -4,21 +4,21 @@
  * line; passwords, one-time passwords and keys never enter it.
  */
 
-#ifndef GP_AUDIT_H
-#define GP_AUDIT_H
+#ifndef PORTAL_AUDIT_H
+#define PORTAL_AUDIT_H
 
 #include <stddef.h>
 
 #include <openssl/x509.h>
 
 #include "ldap/dir.h"
+#include "portal/portal_result.h"
 #include "scep/scep_profile.h"
 
 
-typedef struct gp_portal_result_s  gp_portal_result_t;
 
-#define GP_AUDIT_VALUE_MAX  128     /* bytes of any one value logged */
-#define GP_AUDIT_GROUPS_MAX 16      /* groups named in one line */
+#define PORTAL_AUDIT_VALUE_MAX  128     /* bytes of any one value logged */
+#define PORTAL_AUDIT_GROUPS_MAX 16      /* groups named in one line */
 
 typedef struct {
     const char            *login;       /* as the agent typed it */
@@ -28,12 +28,12 @@ typedef struct {
     const char            *matched;     /* the group that chose it */
     const char            *serial;      /* issued certificate, hex */
     const char            *issuer;
-} gp_audit_t;
+} portal_audit_t;
 
 
 /* Composes res->audit from what is known and res's outcome. */
-void gp_audit_compose(const gp_audit_t *a, const X509_NAME *subject,
-    gp_portal_result_t *res);
+void portal_audit_compose(const portal_audit_t *a, const X509_NAME *subject,
+    portal_result_t *res);
 
 
-#endif /* GP_AUDIT_H */
+#endif /* PORTAL_AUDIT_H */

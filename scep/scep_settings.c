@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "scep_profile.h"
+#include "scep_settings.h"
 #include "scep_syntax.h"
 
 
@@ -208,11 +208,39 @@ scep_parse_key_bits(const char *s, int *out, scep_error_t *err)
                               scep_show(show, sizeof(show), s));
     }
 
-    if (scep_profile_check_key_bits(bits, 0, err) != 0) {
+    if (scep_check_key_bits(bits, 0, err) != 0) {
         return -1;
     }
 
     *out = (int) bits;
+
+    return 0;
+}
+
+
+/* The key size rule, shared by key_bits and the fips check. */
+
+int
+scep_check_key_bits(long bits, int fips, scep_error_t *err)
+{
+    if (bits < SCEP_KEY_BITS_MIN || bits > SCEP_KEY_BITS_MAX) {
+        return scep_error_set(err, SCEP_ERR_CONFIG, "key_bits",
+                              "key_bits must be between %d and %d, not %ld",
+                              SCEP_KEY_BITS_MIN, SCEP_KEY_BITS_MAX, bits);
+    }
+
+    if (bits % SCEP_KEY_BITS_STEP != 0) {
+        return scep_error_set(err, SCEP_ERR_CONFIG, "key_bits",
+                              "key_bits must be a multiple of %d, such as "
+                              "2048, 3072 or 4096, not %ld",
+                              SCEP_KEY_BITS_STEP, bits);
+    }
+
+    if (fips && bits < SCEP_KEY_BITS_FIPS_MIN) {
+        return scep_error_set(err, SCEP_ERR_CONFIG, "key_bits",
+                              "fips on needs key_bits of at least %d, "
+                              "not %ld", SCEP_KEY_BITS_FIPS_MIN, bits);
+    }
 
     return 0;
 }

@@ -2,7 +2,9 @@
  * Enroll mode: the portal is the SCEP client.  It takes a key, obtains
  * the challenge, runs the transaction with the CA and hands the agent the
  * certificate with its key as PKCS#12; a PENDING request is kept for the
- * user's next login and resumed there.
+ * user's next login and resumed there.  So is an issued certificate whose
+ * answer did not reach the agent (res->pending, which the caller keeps
+ * only then): the next login delivers it without asking the CA again.
  */
 
 #include <stdio.h>
@@ -13,7 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 
-#include "agent-proto/gp_session.h"
+#include "portal/portal_session.h"
 #include "scep/scep_challenge.h"
 #include "scep/scep_client.h"
 #include "scep/scep_pkcs12.h"
@@ -22,8 +24,8 @@
 #include "scep/scep_transaction.h"
 
 
-#define GP_MSG_NO_CA  "The portal is still waiting for the CA certificate " \
-                      "of your profile, try again in a minute"
+#define PORTAL_MSG_NO_CA  "The portal is still waiting for the CA " \
+                          "certificate of your profile, try again in a minute"
 
 
 typedef struct {
@@ -31,40 +33,40 @@ typedef struct {
     EVP_PKEY            *key;
     scep_transaction_t  *pending;
     scep_error_t         err;
-} gp_enrollment_t;
+} portal_enrollment_t;
 
 
-static void gp_enroll_start(gp_session_t *s, const scep_ca_t *ca,
-    scep_pki_t *pki, gp_enrollment_t *e);
-static void gp_enroll_resume(gp_session_t *s, const scep_ca_t *ca,
-    scep_transaction_t *t, gp_enrollment_t *e);
-static void gp_enroll_issued(gp_session_t *s, const scep_ca_t *ca,
-    gp_enrollment_t *e, gp_portal_result_t *res);
-static void gp_enroll_pending(gp_session_t *s, gp_enrollment_t *e,
-    gp_portal_result_t *res);
-static STACK_OF(X509) *gp_enroll_chain(const scep_ca_t *ca);
-static char *gp_enroll_chain_pem(STACK_OF(X509) *chain);
-static void gp_enroll_describe(gp_session_t *s, X509 *cert, char *not_after,
+static void portal_enroll_start(portal_session_t *s, const scep_ca_t *ca,
+    scep_pki_t *pki, portal_enrollment_t *e);
+static void portal_enroll_resume(portal_session_t *s, const scep_ca_t *ca,
+    scep_transaction_t *t, portal_enrollment_t *e);
+static void portal_enroll_keep(portal_session_t *s, const scep_ca_t *ca,
+    portal_enrollment_t *e, portal_result_t *res);
+static void portal_enroll_issued(portal_session_t *s, const scep_ca_t *ca,
+    portal_enrollment_t *e, portal_result_t *res);
+static void portal_enroll_pending(portal_session_t *s, portal_enrollment_t *e,
+    portal_result_t *res);
+static STACK_OF(X509) *portal_enroll_chain(const scep_ca_t *ca);
+static char *portal_enroll_chain_pem(STACK_OF(X509) *chain);
+static void portal_enroll_describe(portal_session_t *s, X509 *cert, char *not_after,
     size_t size);
-static void gp_enroll_internal(gp_portal_result_t *res, const char *why);
+static void portal_enroll_internal(portal_result_t *res, const char *why);
 
 
 void
-gp_portal_enroll(gp_session_t *s, const unsigned char *resume,
-    size_t resume_len, gp_portal_result_t *res)
+portal_enroll(portal_session_t *s, scep_pki_t *pki,
+    const unsigned char *resume, size_t resume_len, portal_result_t *res)
 {
-    scep_pki_t          *pki;
     scep_error_t         err;
     scep_pki_ca_t       *ca;
-    gp_enrollment_t      e;
+    portal_enrollment_t      e;
     scep_transaction_t  *t;
 
     memset(&e, 0, sizeof(e));
     scep_error_clear(&err);
 
-    pki = s->profile->pki;
     if (pki == NULL) {
-        gp_enroll_internal(res, "the profile has no PKI state");
+        portal_enroll_internal(res, "the profile has no PKI state");
         return;
     }
 
@@ -72,16 +74,15 @@ gp_portal_enroll(gp_session_t *s, const unsigned char *resume,
 
     if (ca == NULL && err.code == SCEP_ERR_CA_FINGERPRINT) {
         /* waiting would not help: the administrator must act */
-        gp_portal_pki_failed(s, "CA certificate", &err, res);
+        portal_fail_pki(res, s->profile->name, "CA certificate", &err);
         return;
     }
 
     if (ca == NULL) {
-        gp_portal_error(res, GP_RESULT_BUSY, 503, GP_MSG_NO_CA);
+        portal_fail(res, PORTAL_RESULT_BUSY, 503, PORTAL_MSG_NO_CA,
+                    PORTAL_LOG_WARN, "profile \"%s\": %s", s->profile->name,
+                    err.message);
         res->retry_after = 30;
-        res->log_level = GP_LOG_WARN;
-        snprintf(res->reason, sizeof(res->reason), "profile \"%s\": %s",
-                 s->profile->name, err.message);
         return;
     }
 
@@ -101,20 +102,21 @@ gp_portal_enroll(gp_session_t *s, const unsigned char *resume,
     }
 
     if (t != NULL) {
-        gp_enroll_resume(s, ca->ca, t, &e);
+        portal_enroll_resume(s, ca->ca, t, &e);
 
     } else {
-        gp_enroll_start(s, ca->ca, pki, &e);
+        portal_enroll_start(s, ca->ca, pki, &e);
     }
 
     if (e.cert != NULL) {
-        gp_enroll_issued(s, ca->ca, &e, res);
+        portal_enroll_issued(s, ca->ca, &e, res);
+        portal_enroll_keep(s, ca->ca, &e, res);
 
     } else if (e.err.code == SCEP_ERR_PENDING && e.pending != NULL) {
-        gp_enroll_pending(s, &e, res);
+        portal_enroll_pending(s, &e, res);
 
     } else {
-        gp_portal_pki_failed(s, "enrollment", &e.err, res);
+        portal_fail_pki(res, s->profile->name, "enrollment", &e.err);
     }
 
     X509_free(e.cert);
@@ -130,8 +132,8 @@ gp_portal_enroll(gp_session_t *s, const unsigned char *resume,
 
 
 static void
-gp_enroll_start(gp_session_t *s, const scep_ca_t *ca, scep_pki_t *pki,
-    gp_enrollment_t *e)
+portal_enroll_start(portal_session_t *s, const scep_ca_t *ca, scep_pki_t *pki,
+    portal_enrollment_t *e)
 {
     char         challenge[SCEP_CHALLENGE_MAX];
     scep_poll_t  poll;
@@ -162,10 +164,19 @@ gp_enroll_start(gp_session_t *s, const scep_ca_t *ca, scep_pki_t *pki,
 
 
 static void
-gp_enroll_resume(gp_session_t *s, const scep_ca_t *ca, scep_transaction_t *t,
-    gp_enrollment_t *e)
+portal_enroll_resume(portal_session_t *s, const scep_ca_t *ca,
+    scep_transaction_t *t, portal_enrollment_t *e)
 {
     scep_poll_t  poll;
+
+    if (t->issued != NULL) {
+        /* issued while an earlier login had given up waiting */
+        X509_up_ref(t->issued);
+        e->cert = t->issued;
+        EVP_PKEY_up_ref(t->key);
+        e->key = t->key;
+        return;
+    }
 
     poll.initial_ms = s->profile->poll_interval_ms;
     poll.max_interval_ms = s->profile->poll_wait_ms;
@@ -184,8 +195,8 @@ gp_enroll_resume(gp_session_t *s, const scep_ca_t *ca, scep_transaction_t *t,
 
 
 static void
-gp_enroll_issued(gp_session_t *s, const scep_ca_t *ca, gp_enrollment_t *e,
-    gp_portal_result_t *res)
+portal_enroll_issued(portal_session_t *s, const scep_ca_t *ca, portal_enrollment_t *e,
+    portal_result_t *res)
 {
     char                   subject[1024], not_after[32], *pem;
     gp_buf_t               buf;
@@ -197,8 +208,8 @@ gp_enroll_issued(gp_session_t *s, const scep_ca_t *ca, gp_enrollment_t *e,
 
     memset(&p12, 0, sizeof(p12));
 
-    chain = gp_enroll_chain(ca);
-    pem = chain ? gp_enroll_chain_pem(chain) : NULL;
+    chain = portal_enroll_chain(ca);
+    pem = chain ? portal_enroll_chain_pem(chain) : NULL;
 
     if (pem == NULL
         || scep_pkcs12_create(e->cert, e->key, chain, s->user.username, &p12,
@@ -207,13 +218,13 @@ gp_enroll_issued(gp_session_t *s, const scep_ca_t *ca, gp_enrollment_t *e,
     {
         sk_X509_free(chain);
         free(pem);
-        gp_enroll_internal(res, "cannot build the PKCS#12");
+        portal_enroll_internal(res, "cannot build the PKCS#12");
         return;
     }
 
     sk_X509_free(chain);
 
-    gp_enroll_describe(s, e->cert, not_after, sizeof(not_after));
+    portal_enroll_describe(s, e->cert, not_after, sizeof(not_after));
 
     if (scep_name_to_text(X509_get_subject_name(e->cert), subject,
                           sizeof(subject))
@@ -232,11 +243,7 @@ gp_enroll_issued(gp_session_t *s, const scep_ca_t *ca, gp_enrollment_t *e,
     cert.not_after = not_after;
     cert.ca_chain_pem = pem;
 
-    memset(&policy, 0, sizeof(policy));
-    policy.portal_name = s->portal->name;
-    policy.user = s->user.username;
-    policy.gateways = s->portal->gateways;
-    policy.ngateways = s->portal->ngateways;
+    portal_policy_init(&policy, s);
     policy.certificate = &cert;
 
     gp_buf_init(&buf, 0);
@@ -247,11 +254,11 @@ gp_enroll_issued(gp_session_t *s, const scep_ca_t *ca, gp_enrollment_t *e,
 
     if (buf.failed) {
         gp_buf_free_secret(&buf);
-        gp_enroll_internal(res, "cannot render the policy");
+        portal_enroll_internal(res, "cannot render the policy");
         return;
     }
 
-    res->kind = GP_RESULT_ISSUED;
+    res->kind = PORTAL_RESULT_ISSUED;
     res->status = 200;
     res->body_secret = 1;
     res->body = gp_buf_take(&buf, &res->body_len);
@@ -259,8 +266,8 @@ gp_enroll_issued(gp_session_t *s, const scep_ca_t *ca, gp_enrollment_t *e,
 
 
 static void
-gp_enroll_pending(gp_session_t *s, gp_enrollment_t *e,
-    gp_portal_result_t *res)
+portal_enroll_pending(portal_session_t *s, portal_enrollment_t *e,
+    portal_result_t *res)
 {
     gp_buf_t           buf;
     gp_policy_t        policy;
@@ -271,7 +278,7 @@ gp_enroll_pending(gp_session_t *s, gp_enrollment_t *e,
                                    &res->pending_len, &err)
         != 0)
     {
-        gp_enroll_internal(res, err.message);
+        portal_enroll_internal(res, err.message);
         return;
     }
 
@@ -280,11 +287,7 @@ gp_enroll_pending(gp_session_t *s, gp_enrollment_t *e,
     pending.transaction_id = e->pending->id;
     pending.retry_after = (int) s->profile->poll_retry_s;
 
-    memset(&policy, 0, sizeof(policy));
-    policy.portal_name = s->portal->name;
-    policy.user = s->user.username;
-    policy.gateways = s->portal->gateways;
-    policy.ngateways = s->portal->ngateways;
+    portal_policy_init(&policy, s);
     policy.pending = &pending;
 
     gp_buf_init(&buf, 0);
@@ -292,25 +295,64 @@ gp_enroll_pending(gp_session_t *s, gp_enrollment_t *e,
 
     if (buf.failed) {
         gp_buf_free(&buf);
-        gp_enroll_internal(res, "cannot render the policy");
+        portal_enroll_internal(res, "cannot render the policy");
         return;
     }
 
-    res->kind = GP_RESULT_PENDING;
+    res->kind = PORTAL_RESULT_PENDING;
     res->status = 200;
     res->retry_after = pending.retry_after;
     res->body = gp_buf_take(&buf, &res->body_len);
-    res->log_level = GP_LOG_NOTICE;
+    res->log_level = PORTAL_LOG_NOTICE;
     snprintf(res->reason, sizeof(res->reason),
              "profile \"%s\": the CA has not decided on transaction %s yet",
              s->profile->name, e->pending->id);
 }
 
 
+/*
+ * What to keep should the answer not reach the agent (its login timed
+ * out meanwhile): the key and the certificate, as a finished transaction.
+ * Without it the certificate is still sent; it just cannot be kept.
+ */
+
+static void
+portal_enroll_keep(portal_session_t *s, const scep_ca_t *ca,
+    portal_enrollment_t *e, portal_result_t *res)
+{
+    scep_error_t         err;
+    scep_transaction_t  *t;
+
+    if (res->kind != PORTAL_RESULT_ISSUED) {
+        return;
+    }
+
+    t = scep_transaction_create(e->key, s->subject,
+                                X509_get_subject_name(ca->ca),
+                                scep_digest_evp(ca->algs.digest), &err);
+    if (t == NULL) {
+        return;
+    }
+
+    /* the transaction took a reference to the key */
+    X509_up_ref(e->cert);
+    t->issued = e->cert;
+
+    if (scep_transaction_serialize(t, &res->pending, &res->pending_len, &err)
+        != 0)
+    {
+        res->pending = NULL;
+        res->pending_len = 0;
+    }
+
+    scep_transaction_free(t);
+}
+
+
 /* What the agent installs besides its certificate: the issuing CA. */
 
 static STACK_OF(X509) *
-gp_enroll_chain(const scep_ca_t *ca)
+portal_enroll_chain(const scep_ca_t *ca)
 {
     STACK_OF(X509)  *chain;
 
@@ -326,7 +368,7 @@ gp_enroll_chain(const scep_ca_t *ca)
 
 
 static char *
-gp_enroll_chain_pem(STACK_OF(X509) *chain)
+portal_enroll_chain_pem(STACK_OF(X509) *chain)
 {
     int      i;
     BIO     *bio;
@@ -360,7 +402,7 @@ gp_enroll_chain_pem(STACK_OF(X509) *chain)
 
 
 static void
-gp_enroll_describe(gp_session_t *s, X509 *cert, char *not_after, size_t size)
+portal_enroll_describe(portal_session_t *s, X509 *cert, char *not_after, size_t size)
 {
     char            *hex;
     BIGNUM          *bn;
@@ -398,10 +440,8 @@ gp_enroll_describe(gp_session_t *s, X509 *cert, char *not_after, size_t size)
 
 
 static void
-gp_enroll_internal(gp_portal_result_t *res, const char *why)
+portal_enroll_internal(portal_result_t *res, const char *why)
 {
-    gp_portal_error(res, GP_RESULT_FAILED, 500,
-                    "The portal failed to answer, try again later");
-    res->log_level = GP_LOG_ERR;
-    snprintf(res->reason, sizeof(res->reason), "enroll mode: %s", why);
+    portal_fail(res, PORTAL_RESULT_FAILED, 500, PORTAL_MSG_INTERNAL,
+                PORTAL_LOG_ERR, "enroll mode: %s", why);
 }

@@ -6,21 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent-proto/gp_audit.h"
 #include "agent-proto/gp_buf.h"
-#include "agent-proto/gp_group.h"
-#include "agent-proto/gp_portal.h"
+#include "portal/portal_audit.h"
+#include "portal/portal_groups.h"
 #include "scep/scep_subject.h"
 
 
-static void gp_audit_value(gp_buf_t *b, const char *key, const char *value,
+static void portal_audit_value(gp_buf_t *b, const char *key, const char *value,
     size_t len);
-static void gp_audit_groups(gp_buf_t *b, const dir_user_t *user);
+static void portal_audit_groups(gp_buf_t *b, const dir_user_t *user);
 
 
 void
-gp_audit_compose(const gp_audit_t *a, const X509_NAME *subject,
-    gp_portal_result_t *res)
+portal_audit_compose(const portal_audit_t *a, const X509_NAME *subject,
+    portal_result_t *res)
 {
     char      text[1024];
     size_t    len;
@@ -38,40 +37,40 @@ gp_audit_compose(const gp_audit_t *a, const X509_NAME *subject,
 
     gp_buf_init(&b, 4096);
 
-    gp_buf_printf(&b, "result=%s status=%d", gp_result_name(res->kind),
+    gp_buf_printf(&b, "result=%s status=%d", portal_result_name(res->kind),
                   res->status);
 
-    gp_audit_value(&b, "login", a->login, a->login_len);
+    portal_audit_value(&b, "login", a->login, a->login_len);
 
     if (a->user != NULL) {
-        gp_audit_value(&b, "user", a->user->username,
+        portal_audit_value(&b, "user", a->user->username,
                        strlen(a->user->username));
-        gp_audit_groups(&b, a->user);
+        portal_audit_groups(&b, a->user);
     }
 
     if (a->profile != NULL) {
         gp_buf_add_str(&b, " profile=");
-        gp_audit_value(&b, NULL, a->profile->name, strlen(a->profile->name));
+        portal_audit_value(&b, NULL, a->profile->name, strlen(a->profile->name));
         gp_buf_printf(&b, " mode=%s challenge=%s",
                       scep_mode_name(a->profile->mode),
                       scep_challenge_name(a->profile->challenge));
     }
 
     if (a->matched != NULL) {
-        gp_audit_value(&b, "matched", a->matched, strlen(a->matched));
+        portal_audit_value(&b, "matched", a->matched, strlen(a->matched));
     }
 
     if (subject != NULL && scep_name_to_text(subject, text, sizeof(text)) >= 0)
     {
-        gp_audit_value(&b, "subject", text, strlen(text));
+        portal_audit_value(&b, "subject", text, strlen(text));
     }
 
     if (a->serial != NULL) {
-        gp_audit_value(&b, "serial", a->serial, strlen(a->serial));
+        portal_audit_value(&b, "serial", a->serial, strlen(a->serial));
     }
 
     if (a->issuer != NULL) {
-        gp_audit_value(&b, "issuer", a->issuer, strlen(a->issuer));
+        portal_audit_value(&b, "issuer", a->issuer, strlen(a->issuer));
     }
 
     if (res->reason[0] != '\0') {
@@ -91,41 +90,41 @@ gp_audit_compose(const gp_audit_t *a, const X509_NAME *subject,
 /* key="value", or just "value" when key is NULL */
 
 static void
-gp_audit_value(gp_buf_t *b, const char *key, const char *value, size_t len)
+portal_audit_value(gp_buf_t *b, const char *key, const char *value, size_t len)
 {
     if (key != NULL) {
         gp_buf_printf(b, " %s=", key);
     }
 
     gp_buf_add_str(b, "\"");
-    gp_buf_add_log(b, value, len, GP_AUDIT_VALUE_MAX);
+    gp_buf_add_log(b, value, len, PORTAL_AUDIT_VALUE_MAX);
     gp_buf_add_str(b, "\"");
 }
 
 
 static void
-gp_audit_groups(gp_buf_t *b, const dir_user_t *user)
+portal_audit_groups(gp_buf_t *b, const dir_user_t *user)
 {
     char    name[256];
     size_t  i, n;
 
     gp_buf_add_str(b, " groups=\"");
 
-    for (i = 0; i < user->ngroups && i < GP_AUDIT_GROUPS_MAX; i++) {
+    for (i = 0; i < user->ngroups && i < PORTAL_AUDIT_GROUPS_MAX; i++) {
         if (i > 0) {
             gp_buf_add_str(b, ",");
         }
 
-        if (gp_dn_first_value(user->groups[i], name, sizeof(name), &n) != 0) {
+        if (portal_dn_first_value(user->groups[i], name, sizeof(name), &n) != 0) {
             gp_buf_add_log(b, user->groups[i], strlen(user->groups[i]),
-                           GP_AUDIT_VALUE_MAX);
+                           PORTAL_AUDIT_VALUE_MAX);
             continue;
         }
 
-        gp_buf_add_log(b, name, n, GP_AUDIT_VALUE_MAX);
+        gp_buf_add_log(b, name, n, PORTAL_AUDIT_VALUE_MAX);
     }
 
-    if (user->ngroups > GP_AUDIT_GROUPS_MAX) {
+    if (user->ngroups > PORTAL_AUDIT_GROUPS_MAX) {
         gp_buf_printf(b, ",...(%zu)", user->ngroups);
     }
 

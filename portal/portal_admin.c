@@ -11,9 +11,9 @@
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 
-#include "agent-proto/gp_admin.h"
 #include "agent-proto/gp_buf.h"
 #include "agent-proto/gp_request.h"
+#include "portal/portal_admin.h"
 #include "scep/scep_challenge.h"
 #include "scep/scep_client.h"
 #include "scep/scep_pki.h"
@@ -24,33 +24,34 @@
 typedef struct {
     const char             *name;
     const scep_profile_t   *profile;
+    scep_pki_t             *pki;
     scep_subject_values_t   values;
-} gp_admin_request_t;
+} portal_admin_request_t;
 
 
-static int gp_admin_read(const scep_profile_t *const *profiles,
+static int portal_admin_read(const portal_admin_profile_t *profiles,
     size_t nprofiles, const char *store, const gp_form_t *form,
-    gp_admin_request_t *req, gp_admin_result_t *res);
-static X509 *gp_admin_enroll(const gp_admin_request_t *req,
+    portal_admin_request_t *req, portal_admin_result_t *res);
+static X509 *portal_admin_enroll(const portal_admin_request_t *req,
     X509_NAME *subject, EVP_PKEY **key, scep_pki_ca_t **ca,
-    gp_admin_result_t *res);
-static void gp_admin_saved(const gp_admin_request_t *req, X509 *cert,
-    gp_admin_result_t *res);
-static void gp_admin_answer(gp_admin_result_t *res, int status,
-    gp_log_level_t level, const char *message);
-static void gp_admin_audit(gp_admin_result_t *res, const char *result,
-    const gp_admin_request_t *req, const char *subject, const char *serial);
+    portal_admin_result_t *res);
+static void portal_admin_saved(const portal_admin_request_t *req, X509 *cert,
+    portal_admin_result_t *res);
+static void portal_admin_answer(portal_admin_result_t *res, int status,
+    portal_log_level_t level, const char *message);
+static void portal_admin_audit(portal_admin_result_t *res, const char *result,
+    const portal_admin_request_t *req, const char *subject, const char *serial);
 
 
 void
-gp_admin_list(const char *store, gp_admin_result_t *res)
+portal_admin_list(const char *store, portal_admin_result_t *res)
 {
     scep_error_t  err;
 
     memset(res, 0, sizeof(*res));
 
     if (scep_store_list(store, &res->body, &res->body_len, &err) != 0) {
-        gp_admin_answer(res, 500, GP_LOG_ERR, err.message);
+        portal_admin_answer(res, 500, PORTAL_LOG_ERR, err.message);
         return;
     }
 
@@ -59,8 +60,9 @@ gp_admin_list(const char *store, gp_admin_result_t *res)
 
 
 void
-gp_admin_issue(const scep_profile_t *const *profiles, size_t nprofiles,
-    const char *store, const char *body, size_t len, gp_admin_result_t *res)
+portal_admin_issue(const portal_admin_profile_t *profiles, size_t nprofiles,
+    const char *store, const char *body, size_t len,
+    portal_admin_result_t *res)
 {
     char                 text[1024];
     X509                *cert;
@@ -71,15 +73,15 @@ gp_admin_issue(const scep_profile_t *const *profiles, size_t nprofiles,
     scep_error_t         err;
     scep_pki_ca_t       *ca;
     STACK_OF(X509)      *chain;
-    gp_admin_request_t   req;
+    portal_admin_request_t   req;
 
     memset(res, 0, sizeof(*res));
     memset(&req, 0, sizeof(req));
 
     if (gp_form_parse(body, len, &form, &ferr) != 0) {
-        gp_admin_answer(res, gp_code_http_status(ferr.code), GP_LOG_INFO,
+        portal_admin_answer(res, gp_code_http_status(ferr.code), PORTAL_LOG_INFO,
                         ferr.message);
-        gp_admin_audit(res, "refused", &req, NULL, NULL);
+        portal_admin_audit(res, "refused", &req, NULL, NULL);
         return;
     }
 
@@ -88,18 +90,18 @@ gp_admin_issue(const scep_profile_t *const *profiles, size_t nprofiles,
     key = NULL;
     ca = NULL;
 
-    if (gp_admin_read(profiles, nprofiles, store, &form, &req, res) != 0) {
+    if (portal_admin_read(profiles, nprofiles, store, &form, &req, res) != 0) {
         goto done;
     }
 
     subject = scep_subject_render(req.profile->subject_tpl, &req.values,
                                   &err);
     if (subject == NULL) {
-        gp_admin_answer(res, 400, GP_LOG_INFO, err.message);
+        portal_admin_answer(res, 400, PORTAL_LOG_INFO, err.message);
         goto done;
     }
 
-    cert = gp_admin_enroll(&req, subject, &key, &ca, res);
+    cert = portal_admin_enroll(&req, subject, &key, &ca, res);
     if (cert == NULL) {
         goto done;
     }
@@ -112,14 +114,14 @@ gp_admin_issue(const scep_profile_t *const *profiles, size_t nprofiles,
            != 0)
     {
         sk_X509_free(chain);
-        gp_admin_answer(res, 500, GP_LOG_ERR,
+        portal_admin_answer(res, 500, PORTAL_LOG_ERR,
                         chain ? err.message : "out of memory");
         goto done;
     }
 
     sk_X509_free(chain);
 
-    gp_admin_saved(&req, cert, res);
+    portal_admin_saved(&req, cert, res);
 
 done:
 
@@ -130,12 +132,12 @@ done:
             text[0] = '\0';
         }
 
-        gp_admin_audit(res, res->status == 201 ? "issued" : "refused", &req,
+        portal_admin_audit(res, res->status == 201 ? "issued" : "refused", &req,
                        text, NULL);
     }
 
     if (ca != NULL) {
-        scep_pki_ca_release(req.profile->pki, ca);
+        scep_pki_ca_release(req.pki, ca);
     }
 
     X509_free(cert);
@@ -146,23 +148,23 @@ done:
 
 
 static int
-gp_admin_read(const scep_profile_t *const *profiles, size_t nprofiles,
-    const char *store, const gp_form_t *form, gp_admin_request_t *req,
-    gp_admin_result_t *res)
+portal_admin_read(const portal_admin_profile_t *profiles, size_t nprofiles,
+    const char *store, const gp_form_t *form, portal_admin_request_t *req,
+    portal_admin_result_t *res)
 {
     char           path[4096];
     size_t         i, len;
     const char    *profile, *value;
     scep_error_t   err;
 
-    static const struct {
-        const char  *field;
-        size_t       offset;
+    struct {
+        const char   *field;
+        const char  **value;
     } tokens[] = {
-        { "username", offsetof(scep_subject_values_t, username) },
-        { "email", offsetof(scep_subject_values_t, email) },
-        { "host-id", offsetof(scep_subject_values_t, hostid) },
-        { "udid", offsetof(scep_subject_values_t, udid) },
+        { "username", &req->values.username },
+        { "email", &req->values.email },
+        { "host-id", &req->values.hostid },
+        { "udid", &req->values.udid },
     };
 
     req->name = gp_form_get(form, "name", &len);
@@ -170,7 +172,7 @@ gp_admin_read(const scep_profile_t *const *profiles, size_t nprofiles,
     if (req->name == NULL || strlen(req->name) != len
         || !scep_store_name_valid(req->name))
     {
-        gp_admin_answer(res, 400, GP_LOG_INFO,
+        portal_admin_answer(res, 400, PORTAL_LOG_INFO,
                         "name must be 1 to 64 characters of A-Z a-z 0-9 "
                         ". _ - (no spaces)");
         req->name = NULL;
@@ -180,13 +182,14 @@ gp_admin_read(const scep_profile_t *const *profiles, size_t nprofiles,
     profile = gp_form_get(form, "profile", &len);
 
     for (i = 0; profile != NULL && i < nprofiles; i++) {
-        if (strcmp(profiles[i]->name, profile) == 0) {
-            req->profile = profiles[i];
+        if (strcmp(profiles[i].profile->name, profile) == 0) {
+            req->profile = profiles[i].profile;
+            req->pki = profiles[i].pki;
         }
     }
 
     if (req->profile == NULL) {
-        gp_admin_answer(res, 400, GP_LOG_INFO,
+        portal_admin_answer(res, 400, PORTAL_LOG_INFO,
                         "profile must name a scep_profile");
         return -1;
     }
@@ -201,18 +204,18 @@ gp_admin_read(const scep_profile_t *const *profiles, size_t nprofiles,
         if (scep_subject_check_value(value, len, &err) != 0) {
             snprintf(res->reason, sizeof(res->reason), "%s: %s",
                      tokens[i].field, err.message);
-            gp_admin_answer(res, 400, GP_LOG_INFO, res->reason);
+            portal_admin_answer(res, 400, PORTAL_LOG_INFO, res->reason);
             return -1;
         }
 
-        *(const char **) ((char *) &req->values + tokens[i].offset) = value;
+        *tokens[i].value = value;
     }
 
     /* refused before the CA is asked: a name is never reused */
     snprintf(path, sizeof(path), "%s/cert-%s.pem", store, req->name);
 
     if (access(path, F_OK) == 0) {
-        gp_admin_answer(res, 409, GP_LOG_INFO,
+        portal_admin_answer(res, 409, PORTAL_LOG_INFO,
                         "a certificate of that name is already in the store");
         return -1;
     }
@@ -222,8 +225,8 @@ gp_admin_read(const scep_profile_t *const *profiles, size_t nprofiles,
 
 
 static X509 *
-gp_admin_enroll(const gp_admin_request_t *req, X509_NAME *subject,
-    EVP_PKEY **key, scep_pki_ca_t **ca, gp_admin_result_t *res)
+portal_admin_enroll(const portal_admin_request_t *req, X509_NAME *subject,
+    EVP_PKEY **key, scep_pki_ca_t **ca, portal_admin_result_t *res)
 {
     char                 challenge[SCEP_CHALLENGE_MAX];
     X509                *cert;
@@ -231,22 +234,22 @@ gp_admin_enroll(const gp_admin_request_t *req, X509_NAME *subject,
     scep_error_t         err;
     scep_transaction_t  *pending;
 
-    if (req->profile->pki == NULL) {
-        gp_admin_answer(res, 500, GP_LOG_ERR, "the profile has no PKI state");
+    if (req->pki == NULL) {
+        portal_admin_answer(res, 500, PORTAL_LOG_ERR, "the profile has no PKI state");
         return NULL;
     }
 
-    *ca = scep_pki_ca_acquire(req->profile->pki, &err);
+    *ca = scep_pki_ca_acquire(req->pki, &err);
     if (*ca == NULL) {
         /* waiting helps, unless the CA does not match its fingerprint */
-        gp_admin_answer(res, err.code == SCEP_ERR_CA_FINGERPRINT ? 502 : 503,
-                        GP_LOG_WARN, err.message);
+        portal_admin_answer(res, err.code == SCEP_ERR_CA_FINGERPRINT ? 502 : 503,
+                        PORTAL_LOG_WARN, err.message);
         return NULL;
     }
 
-    *key = scep_pki_key(req->profile->pki, &err);
+    *key = scep_pki_key(req->pki, &err);
     if (*key == NULL) {
-        gp_admin_answer(res, 500, GP_LOG_ERR, err.message);
+        portal_admin_answer(res, 500, PORTAL_LOG_ERR, err.message);
         return NULL;
     }
 
@@ -255,8 +258,8 @@ gp_admin_enroll(const gp_admin_request_t *req, X509_NAME *subject,
         != 0)
     {
         OPENSSL_cleanse(challenge, sizeof(challenge));
-        gp_admin_answer(res, err.code == SCEP_ERR_HTTP_TIMEOUT ? 504 : 502,
-                        GP_LOG_ERR, err.message);
+        portal_admin_answer(res, err.code == SCEP_ERR_HTTP_TIMEOUT ? 504 : 502,
+                        PORTAL_LOG_ERR, err.message);
         return NULL;
     }
 
@@ -282,13 +285,13 @@ gp_admin_enroll(const gp_admin_request_t *req, X509_NAME *subject,
                  "the CA has not decided on transaction %s within "
                  "poll_wait; ask again once it has been approved",
                  pending ? pending->id : "?");
-        gp_admin_answer(res, 202, GP_LOG_NOTICE, res->reason);
+        portal_admin_answer(res, 202, PORTAL_LOG_NOTICE, res->reason);
 
     } else {
-        gp_admin_answer(res,
+        portal_admin_answer(res,
                         err.code == SCEP_ERR_HTTP_TIMEOUT ? 504
                         : err.code == SCEP_ERR_FAILURE ? 403 : 502,
-                        GP_LOG_ERR, err.message);
+                        PORTAL_LOG_ERR, err.message);
     }
 
     scep_transaction_free(pending);
@@ -298,8 +301,8 @@ gp_admin_enroll(const gp_admin_request_t *req, X509_NAME *subject,
 
 
 static void
-gp_admin_saved(const gp_admin_request_t *req, X509 *cert,
-    gp_admin_result_t *res)
+portal_admin_saved(const portal_admin_request_t *req, X509 *cert,
+    portal_admin_result_t *res)
 {
     char         subject[1024], issuer[1024], serial[80], not_after[32];
     char        *hex;
@@ -351,7 +354,7 @@ gp_admin_saved(const gp_admin_request_t *req, X509 *cert,
 
     if (b.failed) {
         gp_buf_free(&b);
-        gp_admin_answer(res, 500, GP_LOG_ERR, "out of memory");
+        portal_admin_answer(res, 500, PORTAL_LOG_ERR, "out of memory");
         return;
     }
 
@@ -359,14 +362,14 @@ gp_admin_saved(const gp_admin_request_t *req, X509 *cert,
     res->body = gp_buf_take(&b, &len);
     res->body_len = len;
 
-    gp_admin_audit(res, "issued", req, subject, serial);
+    portal_admin_audit(res, "issued", req, subject, serial);
 }
 
 
 /* {"error": "..."}; the message is logged too, at level. */
 
 static void
-gp_admin_answer(gp_admin_result_t *res, int status, gp_log_level_t level,
+portal_admin_answer(portal_admin_result_t *res, int status, portal_log_level_t level,
     const char *message)
 {
     size_t    len;
@@ -395,8 +398,8 @@ gp_admin_answer(gp_admin_result_t *res, int status, gp_log_level_t level,
 
 
 static void
-gp_admin_audit(gp_admin_result_t *res, const char *result,
-    const gp_admin_request_t *req, const char *subject, const char *serial)
+portal_admin_audit(portal_admin_result_t *res, const char *result,
+    const portal_admin_request_t *req, const char *subject, const char *serial)
 {
     size_t    len;
     gp_buf_t  b;
@@ -439,7 +442,7 @@ gp_admin_audit(gp_admin_result_t *res, const char *result,
 
 
 void
-gp_admin_result_free(gp_admin_result_t *res)
+portal_admin_result_free(portal_admin_result_t *res)
 {
     free(res->body);
     free(res->audit);
