@@ -2,6 +2,7 @@
 #
 #   make              the module (build/ngx_http_scep_module.so) and tools
 #   make unit         core unit tests, built with AddressSanitizer and UBSan
+#   make check-layers the layers point down, no two files in a circle
 #   make integration  end-to-end tests against slapd, scepserver and nginx
 #   make test         all of them (also with a sanitizer build of the
 #                     module, and the fuzz targets' seeds), after
@@ -52,7 +53,7 @@ $(shell mkdir -p $(BUILD); \
 .SECONDARY: $(UNIT_OBJS)
 
 .PHONY: all module tools unit integration test demo demo-stop deps bench \
-        fuzz asan-integration clean
+        fuzz asan-integration check-layers clean
 
 all: module tools
 
@@ -127,6 +128,13 @@ unit: $(UNIT_BINS)
 	done
 
 
+# the layers point down and no two object files need each other
+# (HACKING.md): judged on the module's objects and the agent's
+check-layers: all $(AGENT_UNIT_OBJS)
+	$(PYTHON) tools/check_layers.py $(NGX_BUILD)/objs/addon \
+	    $(BUILD)/unit/obj/agent
+
+
 # integration tests: real slapd, scepserver and nginx on loopback
 
 integration: all
@@ -136,6 +144,7 @@ integration: all
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) check-layers
 	$(MAKE) integration
 	$(MAKE) asan-integration
 	$(MAKE) -C fuzz regress crashes
