@@ -28,8 +28,9 @@ import os
 import re
 import signal
 import subprocess
+import time
 
-from . import http, procs, tls
+from . import fds, http, procs, tls
 from .ports import HOST, accepts, free_port
 
 NGINX = "/usr/sbin/nginx"
@@ -49,6 +50,18 @@ PRELOAD = os.environ.get("NGX_SCEP_NGINX_PRELOAD", "")
 # one of these behind fails, whatever it asserted.
 CRASH_PATTERNS = ("exited on signal", "signal 11", "AddressSanitizer",
                   "runtime error:")
+
+# Levels that nginx's own test suite treats as failures: a test that
+# leaves one behind fails unless it said it expects it (expect_log()).
+ALERT_LEVELS = ("[alert]", "[crit]")
+
+# A sanitizer build writes its report while the process is stopped: give
+# it time (symbolizing is slow), rather than kill it in the middle.
+SANITIZER_STOP_TIMEOUT = 60.0
+
+# How long a worker may take to close what a test left in flight before
+# its descriptors are compared with the baseline.
+QUIESCE_TIMEOUT = 10.0
 
 TEMPLATE = """\
 # nginx.conf written by tests/harness/nginx.py
@@ -95,6 +108,9 @@ class Nginx:
         self._ports = {}
         self._tls = None
         self.proc = None
+        self.expected_log = []
+        self.check_descriptors = True
+        self._fd_baseline = {}
         self.conf_path = os.path.join(self.prefix, "conf", "nginx.conf")
         self.error_log_path = os.path.join(self.prefix, "logs", "error.log")
         self.stderr_path = os.path.join(self.prefix, "logs", "stderr.log")
@@ -200,6 +216,7 @@ class Nginx:
             err = procs.StartError(self._failure(str(e)))
             self.proc.stop(signal.SIGQUIT, 2.0)
             raise err from None
+        self._take_fd_baseline()
         return self
 
     def _expected_workers(self):
@@ -243,12 +260,80 @@ class Nginx:
                              timeout, "old workers to finish")
         procs.wait_until(lambda: all(accepts(p) for p in self.listen_ports()),
                          timeout, "listen ports after reload")
+        self._take_fd_baseline()
         return self
 
     def stop(self, timeout=5.0):
-        """Graceful stop (SIGQUIT), SIGKILL for the group after timeout."""
+        """Graceful stop (SIGQUIT), SIGKILL for the group after timeout
+        (a sanitizer build gets SANITIZER_STOP_TIMEOUT at least)."""
+        if PRELOAD:
+            timeout = max(timeout, SANITIZER_STOP_TIMEOUT)
         if self.proc is not None:
             self.proc.stop(signal.SIGQUIT, timeout)
+
+    # -- what a test leaves behind ------------------------------------------
+
+    def expect_log(self, pattern):
+        """An [alert] or [crit] line matching the regular
+        expression pattern is part of what the test checks, not a fault."""
+        self.expected_log.append(re.compile(pattern))
+
+    def alert_lines(self):
+        """[alert] and [crit] lines that no expect_log() covers."""
+        return [line for line in self.error_log().splitlines()
+                if any(level in line for level in ALERT_LEVELS)
+                and not any(p.search(line) for p in self.expected_log)]
+
+    def _backend_limit(self):
+        """Connections to one backend a worker may keep: the idle
+        connections of its directories' pools (two roles each)."""
+        ndirs = len(re.findall(r"^\s*scep_directory\s", self.conf_text,
+                               re.MULTILINE))
+        sizes = [int(n) for n in re.findall(r"^\s*pool_size\s+(\d+)",
+                                            self.conf_text, re.MULTILINE)]
+        sizes += [8] * max(0, ndirs - len(sizes))
+        return 2 * sum(sizes)
+
+    def _take_fd_baseline(self, timeout=10.0):
+        """What each new worker holds once it has finished starting: its
+        event loop (epoll) exists, and nothing changed in 100 ms."""
+        ports = set(self.listen_ports())
+        for pid in self.worker_pids():
+            if pid in self._fd_baseline:
+                continue
+            last = [None]
+
+            def settled():
+                snap = fds.snapshot(pid, ports)
+                ready = (snap is not None and snap == last[0]
+                         and "anon_inode:[eventpoll]" in snap.other)
+                last[0] = snap
+                return ready or snap is None
+            procs.wait_until(settled, timeout, f"worker {pid} to start",
+                             interval=0.1)
+            if last[0] is not None:
+                self._fd_baseline[pid] = last[0]
+
+    def descriptor_growth(self):
+        """What the workers hold open beyond what they had at start, as
+        sentences; waits up to QUIESCE_TIMEOUT for in-flight work to end.
+        Only workers that are still the ones measured at start count."""
+        if not self.is_running or not self.check_descriptors:
+            return []
+        ports = set(self.listen_ports())
+        limit = self._backend_limit()
+        deadline = time.monotonic() + QUIESCE_TIMEOUT
+        while True:
+            problems = []
+            for pid, before in self._fd_baseline.items():
+                after = fds.snapshot(pid, ports)
+                if after is None:
+                    continue
+                problems += [f"worker {pid}: {p}"
+                             for p in fds.growth(before, after, limit)]
+            if not problems or time.monotonic() >= deadline:
+                return problems
+            time.sleep(0.1)
 
     @property
     def is_running(self):

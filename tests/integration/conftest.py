@@ -10,7 +10,12 @@
     nginx               make(http="", main="", workers=1, log_level="info",
                         load_module=True, tokens=None, conf=None) -> an
                         nginx.Nginx, not started; every instance is stopped
-                        after the test, which fails if a worker crashed
+                        after the test, which fails if a worker crashed,
+                        if the error log has an [alert] or [crit]
+                        line the test did not expect (server.expect_log()),
+                        or if a worker kept descriptors open that it did
+                        not have at start (server.check_descriptors = False
+                        for a test that leaves work in flight on purpose)
     server_cert         a self-signed certificate for https listeners
     module_path         build/ngx_http_scep_module.so (absolute)
     responder_program   tests/pki/pending_responder, built once
@@ -145,14 +150,25 @@ def nginx(tmp_path, module_path):
 
     yield make
 
-    crashes = []
+    leaks, crashes, alerts = [], [], []
     for server in instances:
+        leaks += [f"{server.prefix}: {line}"
+                  for line in server.descriptor_growth()]
         server.stop()
         crashes += [f"{server.prefix}: {line}"
                     for line in server.crash_lines()]
+        alerts += [f"{server.prefix}: {line}"
+                   for line in server.alert_lines()
+                   if not any(p in line for p in nginx_mod.CRASH_PATTERNS)]
     if crashes:
         pytest.fail("nginx reported a crash:\n" + "\n".join(crashes),
                     pytrace=False)
+    if alerts:
+        pytest.fail("nginx logged alerts the test did not expect:\n"
+                    + "\n".join(alerts), pytrace=False)
+    if leaks:
+        pytest.fail("nginx kept descriptors open after the test:\n"
+                    + "\n".join(leaks), pytrace=False)
 
 
 # -- pending_responder --------------------------------------------------
