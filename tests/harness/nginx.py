@@ -99,9 +99,11 @@ class Nginx:
     """One nginx under its own prefix; see the module docstring."""
 
     def __init__(self, prefix, http="", main="", workers=1,
-                 log_level="info", module=MODULE, tokens=None, conf=None):
+                 log_level="info", module=MODULE, tokens=None, conf=None,
+                 preload=()):
         self.prefix = str(prefix)
         self.module = module
+        self.preload = [str(p) for p in preload]
         self.workers = workers
         self.log_level = log_level
         self.tokens = dict(tokens or {})
@@ -188,12 +190,14 @@ class Nginx:
     def _argv(self, *extra):
         return [NGINX, "-p", self.prefix + "/", "-c", self.conf_path, *extra]
 
-    @staticmethod
-    def _env():
-        """nginx's environment: ours, plus NGX_SCEP_NGINX_PRELOAD."""
-        if not PRELOAD:
+    def _env(self):
+        """nginx's environment: ours, plus NGX_SCEP_NGINX_PRELOAD and this
+        instance's own preloaded libraries, in that order (a sanitizer
+        runtime must come first)."""
+        libraries = PRELOAD.split() + self.preload
+        if not libraries:
             return None
-        return dict(os.environ, LD_PRELOAD=PRELOAD)
+        return dict(os.environ, LD_PRELOAD=" ".join(libraries))
 
     def test(self):
         """nginx -t on the current configuration: returns (ok, output)."""

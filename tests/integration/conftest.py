@@ -8,14 +8,15 @@
     scepserver_factory  make(otp_store=None) -> another started scepserver
                         with its own CA (ended after the test)
     nginx               make(http="", main="", workers=1, log_level="info",
-                        load_module=True, tokens=None, conf=None) -> an
-                        nginx.Nginx, not started; every instance is stopped
-                        after the test, which fails if a worker crashed,
-                        if the error log has an [alert] or [crit]
-                        line the test did not expect (server.expect_log()),
-                        or if a worker kept descriptors open that it did
-                        not have at start (server.check_descriptors = False
-                        for a test that leaves work in flight on purpose)
+                        load_module=True, tokens=None, conf=None,
+                        preload=()) -> an nginx.Nginx, not started; every
+                        instance is stopped after the test, which fails if
+                        a worker crashed, if the error log has an [alert]
+                        or [crit] line the test did not expect
+                        (server.expect_log()), or if a worker kept
+                        descriptors open that it did not have at start
+                        (server.check_descriptors = False for a test that
+                        leaves work in flight on purpose)
     server_cert         a self-signed certificate for https listeners
     module_path         build/ngx_http_scep_module.so (absolute)
     responder_program   tests/pki/pending_responder, built once
@@ -138,13 +139,13 @@ def nginx(tmp_path, module_path):
     instances = []
 
     def make(http="", main="", workers=1, log_level="info",
-             load_module=True, tokens=None, conf=None):
+             load_module=True, tokens=None, conf=None, preload=()):
         prefix = tmp_path / f"nginx-{len(instances) + 1}"
         server = nginx_mod.Nginx(
             prefix, http=http, main=main, workers=workers,
             log_level=log_level,
             module=module_path if load_module else None,
-            tokens=tokens, conf=conf)
+            tokens=tokens, conf=conf, preload=preload)
         instances.append(server)
         return server
 
