@@ -30,12 +30,17 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <openssl/crypto.h>
+
 #include "ngx_http_scep_module.h"
 #include "ngx_http_scep_job.h"
 
 
 /* How often the holder timer looks again while tasks are out. */
 #define NGX_HTTP_SCEP_TASKS_HOLD  1000
+
+/* How long an exiting worker waits for its pool threads to end, in ms. */
+#define NGX_HTTP_SCEP_THREADS_END  1000
 
 
 typedef struct {
@@ -60,6 +65,8 @@ typedef struct {
 static void ngx_http_scep_task_thread(void *data, ngx_log_t *log);
 static void ngx_http_scep_task_event(ngx_event_t *ev);
 static void ngx_http_scep_tasks_hold(ngx_event_t *ev);
+static void ngx_http_scep_thread_mark(void);
+static void ngx_http_scep_thread_end(void *data);
 static ngx_http_scep_jobs_t *ngx_http_scep_jobs(ngx_http_request_t *r);
 static void ngx_http_scep_jobs_cleanup(void *data);
 static void ngx_http_scep_job_run(void *data);
@@ -74,6 +81,30 @@ static ngx_uint_t    ngx_http_scep_tasks_out;
 static ngx_atomic_t  ngx_http_scep_tasks_in_pool;
 
 static ngx_event_t   ngx_http_scep_tasks_holder;
+
+/*
+ * Pool threads that have run a task of ours and not ended yet: each holds
+ * OpenSSL's per-thread state until the destructor of this key ends it.
+ */
+static pthread_key_t  ngx_http_scep_thread_key;
+static ngx_atomic_t   ngx_http_scep_threads;
+
+
+ngx_int_t
+ngx_http_scep_tasks_init(ngx_cycle_t *cycle)
+{
+    ngx_err_t  err;
+
+    err = pthread_key_create(&ngx_http_scep_thread_key,
+                             ngx_http_scep_thread_end);
+    if (err != 0) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, err,
+                      "pthread_key_create() failed");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
 
 
 void
@@ -134,6 +165,8 @@ ngx_http_scep_task_thread(void *data, ngx_log_t *log)
 {
     ngx_http_scep_task_t  *t = data;
 
+    ngx_http_scep_thread_mark();
+
     /* a cancelled task, or any task at a fast shutdown, does nothing */
 
     if (t->cancel || ngx_terminate) {
@@ -168,6 +201,42 @@ ngx_http_scep_tasks_hold(ngx_event_t *ev)
 
 
 /*
+ * nginx never joins its pool threads: a stopped pool's threads are still
+ * inside pthread_exit(), running their thread-specific-data destructors,
+ * when the worker calls exit().  OpenSSL's exit-time cleanup then frees
+ * the per-thread state of every thread that used it, and a thread whose
+ * own OpenSSL destructor comes after that frees it a second time (a
+ * double free, and a crash without a sanitizer).  So each pool thread
+ * that runs our tasks, which use OpenSSL, is counted, and ends its
+ * OpenSSL state itself, in this key's destructor; the worker waits for
+ * the count to reach zero before it lets exit() run.
+ */
+
+static void
+ngx_http_scep_thread_mark(void)
+{
+    if (pthread_getspecific(ngx_http_scep_thread_key) != NULL) {
+        return;
+    }
+
+    (void) ngx_atomic_fetch_add(&ngx_http_scep_threads, 1);
+    /* any value but NULL: the destructor runs for set keys only */
+    (void) pthread_setspecific(ngx_http_scep_thread_key,
+                               &ngx_http_scep_thread_key);
+}
+
+
+static void
+ngx_http_scep_thread_end(void *data)
+{
+    /* whichever of this and OpenSSL's own destructor runs first, once */
+    OPENSSL_thread_stop();
+
+    (void) ngx_atomic_fetch_add(&ngx_http_scep_threads, -1);
+}
+
+
+/*
  * At exit, nginx first stops the thread pools: it queues one "exit" task
  * per thread and waits for each.  When a pool's queue is full, that
  * fails ("queue overflow") and nginx goes on while the threads still
@@ -177,26 +246,42 @@ ngx_http_scep_tasks_hold(ngx_event_t *ev)
  * that is inside the directory client or OpenSSL.  So when a task of
  * ours has not returned, the process leaves at once, as the master's
  * SIGKILL would make it a moment later anyway.  Otherwise every thread
- * has been joined, and the cleanup is safe.
+ * has taken its exit task, and the worker waits (briefly) until each has
+ * ended its OpenSSL state, as above.
  */
 
 void
 ngx_http_scep_tasks_exit(ngx_cycle_t *cycle)
 {
+    ngx_uint_t         i;
     ngx_atomic_uint_t  n;
 
     n = ngx_http_scep_tasks_in_pool;
 
-    if (n == 0) {
-        return;
+    if (n != 0) {
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "scep: %uA task%s still on a thread pool whose queue "
+                      "was full at exit, leaving without exit-time cleanup",
+                      n, n == 1 ? " is" : "s are");
+        _exit(0);
     }
 
-    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
-                  "scep: %uA task%s still on a thread pool whose queue was "
-                  "full at exit, leaving without exit-time cleanup",
-                  n, n == 1 ? " is" : "s are");
+    for (i = 0; ngx_http_scep_threads != 0
+                && i < NGX_HTTP_SCEP_THREADS_END; i++)
+    {
+        ngx_msleep(1);
+    }
 
-    _exit(0);
+    n = ngx_http_scep_threads;
+
+    if (n != 0) {
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "scep: %uA thread-pool thread%s not ended after %d ms, "
+                      "leaving without exit-time cleanup",
+                      n, n == 1 ? " has" : "s have",
+                      NGX_HTTP_SCEP_THREADS_END);
+        _exit(0);
+    }
 }
 
 

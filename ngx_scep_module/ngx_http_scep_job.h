@@ -43,6 +43,9 @@ typedef struct {
 } ngx_http_scep_task_t;
 
 
+/* At a worker's start: what the tasks' threads need (ngx_http_scep_job.c). */
+ngx_int_t ngx_http_scep_tasks_init(ngx_cycle_t *cycle);
+
 void ngx_http_scep_task_init(ngx_http_scep_task_t *t,
     ngx_http_scep_task_run_pt run, ngx_http_scep_task_done_pt done,
     void *data, ngx_log_t *log);
@@ -55,9 +58,10 @@ ngx_int_t ngx_http_scep_task_post(ngx_http_scep_task_t *t,
     ngx_thread_pool_t *tp);
 
 /*
- * Called first by the module's exit_process: see ngx_http_scep_job.c
- * for why a process whose pool threads still run our tasks leaves
- * without its exit-time cleanup.
+ * Called first by the module's exit_process: waits until the pool
+ * threads that ran our tasks have ended; a process whose pool threads
+ * still run our tasks leaves without its exit-time cleanup (see
+ * ngx_http_scep_job.c for why).
  */
 void ngx_http_scep_tasks_exit(ngx_cycle_t *cycle);
 

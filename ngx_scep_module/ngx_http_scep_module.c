@@ -436,6 +436,10 @@ ngx_http_scep_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    if (ngx_http_scep_tasks_init(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_scep_worker_init(cycle, smcf);
 }
 
