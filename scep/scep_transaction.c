@@ -15,14 +15,16 @@
  * The serialized form, in DER:
  *
  *   SEQUENCE {
- *     version        INTEGER (1),
+ *     version        INTEGER (1, or 2 for a renewal),
  *     transactionID  PrintableString,
  *     key            PrivateKeyInfo,
  *     signer         Certificate,
  *     subject        Name,
- *     issuer         Name }
+ *     issuer         Name,
+ *     requestKey     [0] EXPLICIT PrivateKeyInfo OPTIONAL }
  *
- * PrivateKeyInfo wipes its key bytes when freed.
+ * requestKey is only in a renewal for a new key.  PrivateKeyInfo wipes
+ * its key bytes when freed.
  */
 typedef struct {
     ASN1_INTEGER            *version;
@@ -31,6 +33,7 @@ typedef struct {
     X509                    *signer;
     X509_NAME               *subject;
     X509_NAME               *issuer;
+    PKCS8_PRIV_KEY_INFO     *request_key;
 } scep_transaction_record;
 
 ASN1_SEQUENCE(scep_transaction_record) = {
@@ -39,13 +42,16 @@ ASN1_SEQUENCE(scep_transaction_record) = {
     ASN1_SIMPLE(scep_transaction_record, key, PKCS8_PRIV_KEY_INFO),
     ASN1_SIMPLE(scep_transaction_record, signer, X509),
     ASN1_SIMPLE(scep_transaction_record, subject, X509_NAME),
-    ASN1_SIMPLE(scep_transaction_record, issuer, X509_NAME)
+    ASN1_SIMPLE(scep_transaction_record, issuer, X509_NAME),
+    ASN1_EXP_OPT(scep_transaction_record, request_key, PKCS8_PRIV_KEY_INFO,
+                 0)
 } static_ASN1_SEQUENCE_END(scep_transaction_record)
 
 IMPLEMENT_STATIC_ASN1_ALLOC_FUNCTIONS(scep_transaction_record)
 IMPLEMENT_STATIC_ASN1_ENCODE_FUNCTIONS(scep_transaction_record)
 
-#define SCEP_TRANSACTION_VERSION  1
+#define SCEP_TRANSACTION_VERSION          1
+#define SCEP_TRANSACTION_VERSION_RENEWAL  2
 
 
 int
@@ -173,6 +179,83 @@ scep_transaction_create(EVP_PKEY *key, const X509_NAME *subject,
 }
 
 
+scep_transaction_t *
+scep_transaction_renewal(X509 *current, EVP_PKEY *current_key,
+    EVP_PKEY *new_key, const X509_NAME *subject, const X509_NAME *issuer,
+    scep_error_t *err)
+{
+    EVP_PKEY            *requested;
+    scep_transaction_t  *t;
+
+    if (X509_check_private_key(current, current_key) != 1) {
+        scep_error_set(err, SCEP_ERR_INPUT, NULL,
+                       "the key does not belong to the certificate being "
+                       "renewed");
+        return NULL;
+    }
+
+    t = calloc(1, sizeof(scep_transaction_t));
+    if (t == NULL) {
+        scep_error_set(err, SCEP_ERR_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
+
+    t->renewal = 1;
+
+    requested = (new_key != NULL) ? new_key : current_key;
+
+    if (scep_transaction_id_of(requested, t->id, sizeof(t->id)) != 0
+        || !EVP_PKEY_up_ref(current_key))
+    {
+        free(t);
+        scep_error_set(err, SCEP_ERR_INTERNAL, NULL,
+                       "cannot derive a transactionID from the key");
+        scep_error_add_openssl(err);
+        return NULL;
+    }
+
+    t->key = current_key;
+
+    if (!X509_up_ref(current)) {
+        scep_transaction_free(t);
+        scep_error_set(err, SCEP_ERR_INTERNAL, NULL, "out of memory");
+        return NULL;
+    }
+
+    t->signer = current;
+
+    if (requested != current_key
+        && EVP_PKEY_eq(requested, current_key) != 1)
+    {
+        if (!EVP_PKEY_up_ref(requested)) {
+            scep_transaction_free(t);
+            scep_error_set(err, SCEP_ERR_INTERNAL, NULL, "out of memory");
+            return NULL;
+        }
+
+        t->request_key = requested;
+    }
+
+    t->subject = X509_NAME_dup(subject);
+    t->issuer = X509_NAME_dup(issuer);
+
+    if (t->subject == NULL || t->issuer == NULL) {
+        scep_transaction_free(t);
+        scep_error_set(err, SCEP_ERR_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
+
+    return t;
+}
+
+
+EVP_PKEY *
+scep_transaction_request_key(const scep_transaction_t *t)
+{
+    return (t->request_key != NULL) ? t->request_key : t->key;
+}
+
+
 void
 scep_transaction_free(scep_transaction_t *t)
 {
@@ -180,6 +263,7 @@ scep_transaction_free(scep_transaction_t *t)
         return;
     }
 
+    EVP_PKEY_free(t->request_key);
     EVP_PKEY_free(t->key);
     X509_free(t->signer);
     X509_NAME_free(t->subject);
@@ -217,9 +301,16 @@ scep_transaction_serialize(const scep_transaction_t *t, unsigned char **buf,
     rec->subject = X509_NAME_dup(t->subject);
     rec->issuer = X509_NAME_dup(t->issuer);
 
+    if (t->request_key != NULL) {
+        rec->request_key = EVP_PKEY2PKCS8(t->request_key);
+    }
+
     if (rec->key != NULL && rec->signer != NULL && rec->subject != NULL
         && rec->issuer != NULL
-        && ASN1_INTEGER_set(rec->version, SCEP_TRANSACTION_VERSION)
+        && (t->request_key == NULL || rec->request_key != NULL)
+        && ASN1_INTEGER_set(rec->version,
+                            t->renewal ? SCEP_TRANSACTION_VERSION_RENEWAL
+                                       : SCEP_TRANSACTION_VERSION)
         && ASN1_STRING_set(rec->id, t->id, (int) strlen(t->id)))
     {
         out = NULL;
@@ -244,13 +335,17 @@ scep_transaction_serialize(const scep_transaction_t *t, unsigned char **buf,
 }
 
 
-/* The parts must belong together: key, signer and transactionID. */
+/*
+ * The parts must belong together: the requested key and the
+ * transactionID, the signing key and the signer.
+ */
 static int
 scep_transaction_check(scep_transaction_t *t, const ASN1_STRING *id)
 {
     char  expected[SCEP_TRANSACTION_ID_MAX + 1];
 
-    if (scep_transaction_id_of(t->key, expected, sizeof(expected)) != 0
+    if (scep_transaction_id_of(scep_transaction_request_key(t), expected,
+                               sizeof(expected)) != 0
         || ASN1_STRING_length(id) != (int) strlen(expected)
         || memcmp(ASN1_STRING_get0_data(id), expected, strlen(expected))
            != 0
@@ -269,6 +364,7 @@ scep_transaction_t *
 scep_transaction_deserialize(const unsigned char *buf, size_t len,
     scep_error_t *err)
 {
+    long                      version;
     scep_transaction_t       *t;
     const unsigned char      *p;
     scep_transaction_record  *rec;
@@ -283,8 +379,12 @@ scep_transaction_deserialize(const unsigned char *buf, size_t len,
     p = buf;
     rec = d2i_scep_transaction_record(NULL, &p, (long) len);
 
+    version = (rec != NULL) ? ASN1_INTEGER_get(rec->version) : 0;
+
     if (rec == NULL || p != buf + len
-        || ASN1_INTEGER_get(rec->version) != SCEP_TRANSACTION_VERSION)
+        || (version != SCEP_TRANSACTION_VERSION
+            && version != SCEP_TRANSACTION_VERSION_RENEWAL)
+        || (version == SCEP_TRANSACTION_VERSION && rec->request_key != NULL))
     {
         scep_transaction_record_free(rec);
         scep_error_set(err, SCEP_ERR_INPUT, NULL,
@@ -301,6 +401,11 @@ scep_transaction_deserialize(const unsigned char *buf, size_t len,
     }
 
     t->key = EVP_PKCS82PKEY(rec->key);
+    t->renewal = (version == SCEP_TRANSACTION_VERSION_RENEWAL);
+
+    if (rec->request_key != NULL) {
+        t->request_key = EVP_PKCS82PKEY(rec->request_key);
+    }
 
     /* the record gives up its parts rather than copying them */
     t->signer = rec->signer;
@@ -310,7 +415,10 @@ scep_transaction_deserialize(const unsigned char *buf, size_t len,
     rec->subject = NULL;
     rec->issuer = NULL;
 
-    if (t->key == NULL || scep_transaction_check(t, rec->id) != 0) {
+    if (t->key == NULL
+        || (rec->request_key != NULL && t->request_key == NULL)
+        || scep_transaction_check(t, rec->id) != 0)
+    {
         scep_transaction_record_free(rec);
         scep_transaction_free(t);
         scep_error_set(err, SCEP_ERR_INPUT, NULL,
