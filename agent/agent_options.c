@@ -359,6 +359,7 @@ agent_options_one(int c, const char *arg, agent_options_t *o,
         }
 
         o->window.elapsed = 0;
+        o->window.scale = 0;
         o->window.before = before;
         *window_given |= 2;
         return 0;

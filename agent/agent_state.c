@@ -302,6 +302,10 @@ agent_state_value(const agent_field_t *f, const char *value,
     case AGENT_FIELD_KEY_USAGE:
         usage = 0;
 
+        if (len == 0 || value[len - 1] == ',') {
+            break;
+        }
+
         for (w = value; *w != '\0'; w = (*end == ',') ? end + 1 : end) {
             end = strchr(w, ',');
             if (end == NULL) {

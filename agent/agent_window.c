@@ -11,8 +11,9 @@
 void
 agent_window_default(agent_window_t *w)
 {
-    /* two thirds, rounded to the nearest step */
-    w->elapsed = (2 * AGENT_WINDOW_SCALE + 1) / 3;
+    /* exactly two thirds */
+    w->elapsed = 2;
+    w->scale = 3;
     w->before = 0;
 }
 
@@ -74,6 +75,7 @@ agent_window_parse_percent(const char *s, agent_window_t *w)
     }
 
     w->elapsed = whole * 1000 + frac;
+    w->scale = AGENT_WINDOW_SCALE;
     w->before = 0;
 
     return 0;
@@ -149,9 +151,9 @@ agent_window_renew_at(const agent_window_t *w, time_t not_before,
 
     life = (int64_t) not_after - (int64_t) not_before;
 
-    if (w->elapsed > 0) {
+    if (w->scale > 0) {
         /* a lifetime of centuries times the scale still fits in 63 bits */
-        at = (int64_t) not_before + life * w->elapsed / AGENT_WINDOW_SCALE;
+        at = (int64_t) not_before + life * w->elapsed / w->scale;
 
     } else {
         at = (int64_t) not_after - w->before;

@@ -14,10 +14,12 @@
 
 
 typedef struct {
-    long  elapsed;      /* per hundred thousand of the lifetime, or 0 */
-    long  before;       /* seconds before notAfter, when elapsed is 0 */
+    long  elapsed;      /* this share of the lifetime, elapsed / scale */
+    long  scale;        /* 0: by "before" instead */
+    long  before;       /* seconds before notAfter */
 } agent_window_t;
 
+/* --renew-at: a percentage with three decimals */
 #define AGENT_WINDOW_SCALE  100000L
 
 
