@@ -359,18 +359,16 @@ agent_files_abandon(void)
 int
 agent_files_lock(const char *dir, scep_error_t *err)
 {
-    int   fd;
-    char  path[PATH_MAX];
+    int  fd;
 
-    if (agent_files_path(path, dir, ".lock", err) != 0) {
-        return -1;
-    }
-
-    /* kept open, never closed: the lock lasts as long as the process */
-    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    /*
+     * The directory itself, not a file in it: a run that gives up leaves
+     * nothing behind.  Kept open: the lock lasts as long as the process.
+     */
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd == -1) {
         return scep_error_set(err, SCEP_ERR_FILE, "", "cannot open %s: %s",
-                              path, strerror(errno));
+                              dir, strerror(errno));
     }
 
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -383,7 +381,7 @@ agent_files_lock(const char *dir, scep_error_t *err)
         }
 
         return scep_error_set(err, SCEP_ERR_FILE, "", "cannot lock %s: %s",
-                              path, strerror(errno));
+                              dir, strerror(errno));
     }
 
     return 0;

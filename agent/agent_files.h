@@ -38,8 +38,9 @@ int agent_files_prepare(const char *dir, scep_error_t *err);
 void agent_files_abandon(void);
 
 /*
- * Takes DIR/.lock (flock, not waiting) for the life of the process: two
- * runs in one directory (the timer's and a person's) would race.
+ * Locks DIR (flock on the directory, not waiting) for the life of the
+ * process: two runs in one directory (the timer's and a person's) would
+ * race.
  */
 int agent_files_lock(const char *dir, scep_error_t *err);
 

@@ -12,7 +12,10 @@
  *
  * Files in --dir: ca.pem (and ra-sign.pem, ra-encrypt.pem), csr-N.der
  * for each CSR received, and "port", written last, when it accepts.  One
- * line per operation on stdout: "op=... answer=...".
+ * line per operation on stdout: "op=... answer=...", a PKIOperation's
+ * with its message type and signer ("signer_serial=HEX signer=
+ * issued-by-ca|self-signed|other").  A RenewalReq must be signed by a
+ * valid certificate of this CA, else it is answered FAILURE.
  */
 
 #ifndef PENDING_RESPONDER_H

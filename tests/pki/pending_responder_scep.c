@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/provider.h>
@@ -395,11 +396,42 @@ responder_status_name(scep_pki_status_t status)
 }
 
 
+/*
+ * Who signed the request: its serial, and whether this CA issued it and
+ * it is in its validity (what a RenewalReq needs: RFC 8894, section
+ * 3.3.1.2), or it is self-signed (a first PKCSReq).
+ */
+static int
+responder_signer(responder_t *r, X509 *signer, char *serial, size_t size,
+    int *self)
+{
+    char    *hex;
+    BIGNUM  *bn;
+
+    bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(signer), NULL);
+    hex = (bn != NULL) ? BN_bn2hex(bn) : NULL;
+    snprintf(serial, size, "%s", hex != NULL ? hex : "?");
+    OPENSSL_free(hex);
+    BN_free(bn);
+
+    *self = (X509_NAME_cmp(X509_get_subject_name(signer),
+                           X509_get_issuer_name(signer)) == 0
+             && X509_verify(signer, X509_get0_pubkey(signer)) == 1);
+
+    return X509_NAME_cmp(X509_get_issuer_name(signer),
+                         X509_get_subject_name(r->ca)) == 0
+           && X509_verify(signer, X509_get0_pubkey(r->ca)) == 1
+           && X509_cmp_current_time(X509_get0_notBefore(signer)) < 0
+           && X509_cmp_current_time(X509_get0_notAfter(signer)) > 0;
+}
+
+
 static void
 responder_pki_operation(responder_t *r, const char *method,
     const unsigned char *der, size_t len, responder_answer_t *a)
 {
-    int                fail;
+    int                fail, by_ca, self;
+    char               serial[80];
     X509              *requester;
     size_t             env_len, plain_len, content_len;
     scep_msg_t         req, rep;
@@ -425,9 +457,16 @@ responder_pki_operation(responder_t *r, const char *method,
     txn = NULL;
     fail = SCEP_FAIL_BAD_MESSAGE_CHECK;
 
+    by_ca = responder_signer(r, requester, serial, sizeof(serial), &self);
+
     /* single DES allowed: micromdm's scepclient encrypts with it */
     if (env == NULL) {
         printf("op=PKIOperation note=\"no pkcsPKIEnvelope\"\n");
+
+    } else if (req.type == SCEP_MSG_RENEWAL_REQ && !by_ca) {
+        /* a renewal proves itself with a certificate of this CA */
+        printf("op=PKIOperation note=\"RenewalReq not signed by a valid "
+               "certificate of this CA\"\n");
 
     } else if (scep_envelope_open(env, env_len, r->ra ? r->ra_enc : r->ca,
                                   r->ra ? r->ra_key : r->ca_key, 1, &plain,
@@ -471,8 +510,10 @@ responder_pki_operation(responder_t *r, const char *method,
         rep.fail_info = SCEP_FAIL_BAD_REQUEST;
     }
 
-    printf("op=PKIOperation method=%s type=%s tid=%s answer=%s",
-           method, scep_msg_type_name(req.type), req.transaction_id,
+    printf("op=PKIOperation method=%s type=%s msgtype=%d tid=%s "
+           "signer_serial=%s signer=%s answer=%s", method,
+           scep_msg_type_name(req.type), (int) req.type, req.transaction_id,
+           serial, by_ca ? "issued-by-ca" : self ? "self-signed" : "other",
            responder_status_name(rep.status));
 
     if (rep.status == SCEP_STATUS_FAILURE) {
