@@ -600,3 +600,67 @@ def test_systemd_units_verify(agent, tmp_path):
                      service, re.M)
     assert re.search(r"^StateDirectory=scep-agent$", service, re.M)
     assert re.search(r"^ProtectSystem=strict$", service, re.M)
+
+
+# -- CA rollover --------------------------------------------------------------
+
+def test_ca_rollover_is_taken_from_the_portal(nginx, slapd, tmp_path,
+                                              make_agent):
+    old_ca = scep_mod.ScepServer(str(tmp_path / "ca-old"), unit="Old CA")
+    old_ca.start()
+    try:
+        ou = ta.unique("agent-rollover")
+        server = ta.start_portal(nginx, slapd, ta.push_profile(old_ca, ou))
+        a = make_agent(server)
+        assert a.enroll("alice").rc == EXIT_OK
+        assert ta.load_certs(os.path.join(a.dir, "ca.pem")) == \
+            [old_ca.ca_cert]
+    finally:
+        old_ca.stop()
+
+    # the CA at the same URL now has another certificate, and the portal
+    # pins the new one
+    new_ca = scep_mod.ScepServer(str(tmp_path / "ca-new"), port=old_ca.port,
+                                 unit="New CA")
+    new_ca.start()
+    try:
+        fetched = len(ta.CA_FETCHED.findall(server.error_log()))
+        server.configure(http=portal.directory_block(slapd)
+                         + ta.push_profile(new_ca, ou)
+                         + portal.portal_server(
+                             "        scep_default_profile staff;",
+                             listen=ta.TLS_LISTEN))
+        server.reload()
+        procs.wait_until(lambda: len(ta.CA_FETCHED.findall(
+            server.error_log())) > fetched, 15.0, "the portal's GetCACert")
+
+        # RenewalReq is not sent to a CA that fails the pin; with the
+        # password, the portal says which CA is right
+        checkpoint = new_ca.checkpoint()
+        blocked = a.renew("--force")
+        assert blocked.rc == EXIT_LOGIN, blocked
+        assert (f"the CA certificate from {new_ca.url} has SHA-256 "
+                f"fingerprint {new_ca.ca_fingerprint_sha256.upper()}") in \
+            blocked.stdout, blocked
+        assert new_ca.records(since=checkpoint) == []
+
+        renewed = a.renew("--force",
+                          password=directory.USERS["alice"]["password"])
+        assert renewed.rc == EXIT_OK, renewed
+        assert (f"{a.dir}: the CA certificate changed: {a.dir}/ca.pem was "
+                f"{old_ca.ca_cert.subject.rfc4514_string()}, is now "
+                f"{new_ca.ca_cert.subject.rfc4514_string()} ") in \
+            renewed.stdout, renewed
+        assert (f"(SHA-256 {new_ca.ca_fingerprint_sha256.upper()}, checked "
+                "against the fingerprint the portal pushed)") in \
+            renewed.stdout
+        assert ta.load_certs(os.path.join(a.dir, "ca.pem")) == \
+            [new_ca.ca_cert]
+        cert = ta.load_cert(renewed.path("cert.pem"))
+        assert cert.issuer == new_ca.ca_cert.subject
+        state = a.read("state").decode()
+        pin = ":".join(f"{b:02X}" for b in bytes.fromhex(
+            new_ca.ca_fingerprint_sha256))
+        assert f"\nca-fingerprint = {pin}\n" in state
+    finally:
+        new_ca.stop()
