@@ -303,9 +303,13 @@ agent_renew_dir(const agent_options_t *o, const char *dir)
                  "RenewalReq signed with it would be refused",
                  agent_summary_epoch(na, at, sizeof(at)));
 
-    } else if (r.st.mode != SCEP_MODE_PUSH) {
-        snprintf(why, sizeof(why), "in %s mode the portal delivers the "
-                 "certificate", scep_mode_name(r.st.mode));
+    } else if (r.st.mode == SCEP_MODE_ENROLL) {
+        snprintf(why, sizeof(why), "in enroll mode the portal obtains the "
+                 "certificate");
+
+    } else if (r.st.mode == SCEP_MODE_PROXY) {
+        snprintf(why, sizeof(why), "in proxy mode each request to the CA "
+                 "needs the ticket of a login");
 
     } else {
         keeper.keep = agent_keep_pending;

@@ -664,3 +664,39 @@ def test_ca_rollover_is_taken_from_the_portal(nginx, slapd, tmp_path,
         assert f"\nca-fingerprint = {pin}\n" in state
     finally:
         new_ca.stop()
+
+
+def test_pending_renewal_is_resumed_with_the_old_signer(nginx, slapd,
+                                                        responder,
+                                                        make_agent):
+    ca = responder("--pending", "1", "--caps", RESPONDER_CAPS + ",Renewal")
+    server = responder_portal(nginx, slapd, ca)
+    a = make_agent(server)
+    assert a.enroll("alice", "--wait", "30").rc == EXIT_OK
+    old = ta.load_cert(os.path.join(a.dir, "cert.pem"))
+    old_pem = a.read("cert.pem")
+
+    first = a.renew("--force")
+    assert first.rc == EXIT_RETRY, first
+    assert a.read("cert.pem") == old_pem
+    entry = json.loads(a.status("--json").stdout)["certificates"][0]
+    assert entry["pending"]["kind"] == "renewal"
+    assert entry["serial"] == serial_hex(old)     # still the one in use
+    tid = entry["pending"]["transaction_id"]
+
+    second = a.renew()                             # no --force: resumes
+    assert second.rc == EXIT_OK, second
+    assert second.stdout.count("Certificate renewed (pending RenewalReq "
+                               f"request resumed, transaction {tid[:16]}"
+                               "...") == 1, second
+    new = ta.load_cert(second.path("cert.pem"))
+    assert new.serial_number != old.serial_number
+    assert a.read("cert.pem.prev") == old_pem
+
+    ops = [(op["type"], op["signer"], op["signer_serial"], op["answer"])
+           for op in ca.operations()
+           if op["op"] == "PKIOperation" and op["tid"] == tid]
+    old_serial = f"{old.serial_number:X}"
+    assert ops == [("RenewalReq", "issued-by-ca", old_serial, "PENDING"),
+                   ("CertPoll", "issued-by-ca", old_serial, "SUCCESS")], ops
+    assert a.files() == RENEWED_FILES
