@@ -220,6 +220,13 @@ def test_renew_inside_the_window_by_renewalreq(nginx, slapd, oneday_ca,
     records = ca.records(since=checkpoint)
     assert len(records) == 1, records
     assert records[0]["challenge_sha256"] is None
+
+    # scepserver revokes, in its index, the certificate it replaced
+    with open(os.path.join(ca.depot, "index.txt")) as f:
+        index = [line.split("\t") for line in f.read().splitlines()]
+    flags = {fields[3]: fields[0] for fields in index}
+    assert flags[serial_hex(old)] == "R", index
+    assert flags[serial_hex(new)] == "V", index
     with open(records[0]["der_path"], "rb") as f:
         csr = x509.load_der_x509_csr(f.read())
     assert ta.public_der(csr) == ta.public_der(new)
@@ -254,6 +261,38 @@ def test_renewalreq_with_the_same_key(nginx, slapd, oneday_ca, make_agent):
     assert new.serial_number != old.serial_number
     assert ta.public_der(new) == ta.public_der(old)
     assert a.read("key.pem") == a.read("key.pem.prev")
+
+
+class StrictRenewalScepServer(scep_mod.ScepServer):
+    """scepserver with its default -allowrenew 14 (the last flag wins)."""
+
+    def _argv(self):
+        return super()._argv() + ["-allowrenew", "14"]
+
+
+def test_scepserver_allowrenew_refuses_an_early_renewal(nginx, slapd,
+                                                        tmp_path,
+                                                        make_agent):
+    ca = StrictRenewalScepServer(str(tmp_path / "scepserver-strict"))
+    ca.start()
+    try:
+        server = ta.start_portal(nginx, slapd, ta.push_profile(
+            ca, ta.unique("agent-allowrenew")))
+        a = make_agent(server)
+        assert a.enroll("alice").rc == EXIT_OK
+        old_pem = a.read("cert.pem")
+
+        # a year's certificate, renewed now: more than 14 days are left
+        refused = a.renew("--force")
+
+        assert refused.rc == ta.EXIT_FAILED, refused
+        assert f"the CA at {ca.url} refused the request" in \
+            refused.stderr, refused
+        assert "DN " in ca.log() and "already exists" in ca.log()
+        assert a.read("cert.pem") == old_pem
+        assert a.files() == STATE_FILES
+    finally:
+        ca.stop()
 
 
 # -- the signer, as our responder sees it -----------------------------------
