@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/pem.h>
 
 #include "scep/scep_http.h"
 #include "scep/scep_transaction.h"
@@ -50,6 +51,7 @@ typedef struct {
     agent_state_t           st;
     agent_credentials_t     held;       /* empty when none */
     int                     has_held;
+    const char             *ca_reason;  /* why a new CA is trusted */
 } agent_run_t;
 
 
@@ -77,6 +79,9 @@ static int agent_keep_pending(void *ctx, const scep_transaction_t *t,
 static int agent_drop_pending(agent_run_t *r, scep_error_t *err);
 static void agent_ca_changed(const agent_run_t *r,
     const agent_credentials_t *creds);
+static void agent_rollover(agent_run_t *r, agent_rollover_t *roll);
+static void agent_fingerprint(X509 *cert, unsigned char *md, size_t *len,
+    char *hex);
 static void agent_state_from_options(agent_state_t *st,
     const agent_options_t *o);
 static void agent_state_from_settings(agent_state_t *st,
@@ -250,6 +255,7 @@ agent_renew_dir(const agent_options_t *o, const char *dir)
     agent_window_t   window;
     agent_keeper_t   keeper;
     agent_options_t  po;
+    agent_rollover_t     roll;
     agent_credentials_t  creds;
 
     rc = agent_open(&r, o, dir, 0);
@@ -315,8 +321,10 @@ agent_renew_dir(const agent_options_t *o, const char *dir)
         keeper.keep = agent_keep_pending;
         keeper.ctx = &r;
 
-        renewal = agent_push_renew(o, &r.st, &r.held, &keeper, &creds, why,
-                                   sizeof(why), &err);
+        renewal = agent_push_renew(o, &r.st, &r.held, &keeper, &creds,
+                                   &roll, why, sizeof(why), &err);
+
+        agent_rollover(&r, &roll);
 
         if (renewal == 0) {
             snprintf(how, sizeof(how), "RenewalReq to %s, signed with the "
@@ -797,7 +805,7 @@ static void
 agent_ca_changed(const agent_run_t *r, const agent_credentials_t *creds)
 {
     char           was[512], now[512], fp[2 * EVP_MAX_MD_SIZE + 1];
-    unsigned int   i, n;
+    size_t         n;
     unsigned char  md[EVP_MAX_MD_SIZE];
     X509          *old, *new;
 
@@ -814,25 +822,102 @@ agent_ca_changed(const agent_run_t *r, const agent_credentials_t *creds)
         return;
     }
 
-    if (X509_digest(new, EVP_sha256(), md, &n) != 1) {
-        n = 0;
-    }
-
-    for (i = 0; i < n; i++) {
-        snprintf(fp + 2 * i, 3, "%02X", md[i]);
-    }
-
-    fp[2 * n] = '\0';
+    agent_fingerprint(new, md, &n, fp);
 
     printf("%s: the CA certificate changed: %s/ca.pem was %s, is now %s "
            "(SHA-256 %s, %s)\n", r->dir, r->dir,
            agent_subject_text(X509_get_subject_name(old), was, sizeof(was)),
            agent_subject_text(X509_get_subject_name(new), now, sizeof(now)),
-           fp, (r->st.mode == SCEP_MODE_ENROLL)
+           fp, (r->ca_reason != NULL) ? r->ca_reason
+               : (r->st.mode == SCEP_MODE_ENROLL)
                ? "as the portal delivered it"
                : r->st.ca_fingerprint_len
                  ? "checked against the fingerprint the portal pushed"
                  : "the portal pins no fingerprint");
+}
+
+
+/*
+ * GetNextCACert's news: a next CA certificate announced (kept as
+ * ca-next.pem, its fingerprint in the state), or the switch to it.
+ */
+static void
+agent_rollover(agent_run_t *r, agent_rollover_t *roll)
+{
+    BIO            *bio;
+    char            text[512], fp[2 * EVP_MAX_MD_SIZE + 1];
+    long            len;
+    char           *pem;
+    size_t          n;
+    scep_error_t    err;
+    unsigned char   md[EVP_MAX_MD_SIZE];
+
+    if (roll->switched) {
+        printf("%s: the CA at %s now presents the certificate it announced "
+               "through GetNextCACert; it is taken, as the previous CA "
+               "signed for it\n", r->dir, r->st.server_url);
+
+        memcpy(r->st.ca_fingerprint, r->st.next_ca_fingerprint,
+               r->st.next_ca_fingerprint_len);
+        r->st.ca_fingerprint_len = r->st.next_ca_fingerprint_len;
+        r->st.next_ca_fingerprint_len = 0;
+        r->ca_reason = "announced by the previous CA through GetNextCACert";
+
+        (void) agent_files_remove(r->dir, "ca-next.pem", &err);
+    }
+
+    if (roll->announced == NULL) {
+        return;
+    }
+
+    agent_fingerprint(roll->announced, md, &n, fp);
+
+    if (n == r->st.next_ca_fingerprint_len
+        && memcmp(md, r->st.next_ca_fingerprint, n) == 0)
+    {
+        X509_free(roll->announced);
+        return;
+    }
+
+    bio = BIO_new(BIO_s_mem());
+
+    if (bio != NULL && PEM_write_bio_X509(bio, roll->announced)
+        && (len = BIO_get_mem_data(bio, &pem)) > 0
+        && agent_files_put(r->dir, "ca-next.pem", (unsigned char *) pem,
+                           (size_t) len, 0644, &err) == 0)
+    {
+        memcpy(r->st.next_ca_fingerprint, md, n);
+        r->st.next_ca_fingerprint_len = n;
+
+        printf("%s: the CA at %s announces its next certificate, %s (SHA-256 "
+               "%s), signed for by the current one; kept as %s/ca-next.pem "
+               "and trusted when the CA switches\n", r->dir,
+               r->st.server_url,
+               agent_subject_text(X509_get_subject_name(roll->announced),
+                                  text, sizeof(text)), fp, r->dir);
+    }
+
+    BIO_free(bio);
+    X509_free(roll->announced);
+    roll->announced = NULL;
+}
+
+
+static void
+agent_fingerprint(X509 *cert, unsigned char *md, size_t *len, char *hex)
+{
+    unsigned int  i, n;
+
+    if (X509_digest(cert, EVP_sha256(), md, &n) != 1) {
+        n = 0;
+    }
+
+    for (i = 0; i < n; i++) {
+        snprintf(hex + 2 * i, 3, "%02X", md[i]);
+    }
+
+    hex[2 * n] = '\0';
+    *len = n;
 }
 
 

@@ -6,6 +6,7 @@
 #include "scep/scep_caps.h"
 #include "scep/scep_client.h"
 #include "scep/scep_key.h"
+#include "scep/scep_nextca.h"
 #include "scep/scep_profile.h"
 #include "scep/scep_transaction.h"
 #include "agent_log.h"
@@ -113,20 +114,35 @@ agent_push_enroll(const agent_options_t *o, const agent_settings_t *s,
 int
 agent_push_renew(const agent_options_t *o, const agent_state_t *st,
     const agent_credentials_t *held, const agent_keeper_t *keeper,
-    agent_credentials_t *out, char *why, size_t why_size, scep_error_t *err)
+    agent_credentials_t *out, agent_rollover_t *roll, char *why,
+    size_t why_size, scep_error_t *err)
 {
     int                  rc;
     X509                *cert;
     EVP_PKEY            *key;
     scep_ca_t           *ca;
+    scep_error_t         e;
     scep_profile_t       profile;
     scep_transaction_t  *pending;
 
     memset(out, 0, sizeof(*out));
+    memset(roll, 0, sizeof(*roll));
 
     agent_push_profile_state(o, st, &profile);
 
     ca = agent_push_ca(&profile, err);
+
+    /* the certificate the CA announced, vouched for by the old one */
+    if (ca == NULL && err->code == SCEP_ERR_CA_FINGERPRINT
+        && st->next_ca_fingerprint_len != 0)
+    {
+        memcpy(profile.ca_fingerprint, st->next_ca_fingerprint,
+               st->next_ca_fingerprint_len);
+        profile.ca_fingerprint_len = st->next_ca_fingerprint_len;
+
+        ca = agent_push_ca(&profile, &e);
+        roll->switched = (ca != NULL);
+    }
 
     if (ca == NULL) {
         /* a CA that rolled over: the portal knows the new fingerprint */
@@ -136,6 +152,16 @@ agent_push_renew(const agent_options_t *o, const agent_state_t *st,
         }
 
         return -1;
+    }
+
+    if (ca->caps & SCEP_CAP_GET_NEXT_CA_CERT) {
+        agent_log_verbose("GetNextCACert from %s", st->server_url);
+
+        roll->announced = scep_client_next_ca(&profile, ca, &e);
+
+        if (roll->announced == NULL) {
+            agent_log_warn("%s", e.message);
+        }
     }
 
     if (!(ca->caps & SCEP_CAP_RENEWAL)) {

@@ -51,6 +51,8 @@ static const agent_field_t  agent_fields[] = {
     AGENT_TEXT("server-url", server_url),
     AGENT_TEXT("ca-ident", ca_ident),
     AGENT_OTHER("ca-fingerprint", AGENT_FIELD_FINGERPRINT, ca_fingerprint),
+    AGENT_OTHER("next-ca-fingerprint", AGENT_FIELD_FINGERPRINT,
+                next_ca_fingerprint),
     AGENT_TEXT("pki-ca-file", pki_ca_file),
     AGENT_OTHER("key-bits", AGENT_FIELD_NUMBER, key_bits),
     AGENT_OTHER("digest", AGENT_FIELD_DIGEST, digest),
@@ -72,6 +74,8 @@ static int agent_state_number(const char *value, long max, long *out);
 static int agent_state_text_ok(const char *value);
 static size_t agent_state_put_value(const agent_field_t *f,
     const agent_state_t *s, char *buf, size_t size);
+static size_t *agent_state_fingerprint_len(agent_state_t *s,
+    const agent_field_t *f);
 
 
 void
@@ -223,7 +227,7 @@ agent_state_value(const agent_field_t *f, const char *value,
 {
     long           n;
     char           word[32], *p;
-    size_t         len;
+    size_t         len, *fp_len;
     unsigned       usage;
     const char    *w, *end;
     scep_error_t   why;
@@ -334,13 +338,15 @@ agent_state_value(const agent_field_t *f, const char *value,
         break;
 
     case AGENT_FIELD_FINGERPRINT:
+        fp_len = agent_state_fingerprint_len(s, f);
+
         if (len == 0) {
-            s->ca_fingerprint_len = 0;
+            *fp_len = 0;
             return 0;
         }
 
-        if (scep_parse_fingerprint(value, s->ca_fingerprint,
-                                   &s->ca_fingerprint_len, &why) == 0)
+        if (scep_parse_fingerprint(value, (unsigned char *) p, fp_len, &why)
+            == 0)
         {
             return 0;
         }
@@ -454,7 +460,7 @@ agent_state_put_value(const agent_field_t *f, const agent_state_t *s,
     char *buf, size_t size)
 {
     int          n;
-    size_t       i;
+    size_t       i, *fp_len;
     const char  *p;
 
     p = (const char *) s + f->offset;
@@ -505,16 +511,18 @@ agent_state_put_value(const agent_field_t *f, const agent_state_t *s,
 
     case AGENT_FIELD_FINGERPRINT:
         /* "AB:CD:...", as the portal's ca_fingerprint directive takes it */
-        if (size < s->ca_fingerprint_len * 3 + 1) {
+        fp_len = agent_state_fingerprint_len((agent_state_t *) s, f);
+
+        if (size < *fp_len * 3 + 1) {
             return 0;
         }
 
         buf[0] = '\0';
         n = 0;
 
-        for (i = 0; i < s->ca_fingerprint_len; i++) {
+        for (i = 0; i < *fp_len; i++) {
             n += snprintf(buf + n, size - (size_t) n, "%s%02X",
-                          i ? ":" : "", s->ca_fingerprint[i]);
+                          i ? ":" : "", (unsigned char) p[i]);
         }
 
         break;
@@ -529,6 +537,14 @@ agent_state_put_value(const agent_field_t *f, const agent_state_t *s,
     }
 
     return (size_t) n + 1;
+}
+
+
+static size_t *
+agent_state_fingerprint_len(agent_state_t *s, const agent_field_t *f)
+{
+    return (f->offset == offsetof(agent_state_t, ca_fingerprint))
+           ? &s->ca_fingerprint_len : &s->next_ca_fingerprint_len;
 }
 
 

@@ -59,6 +59,11 @@ typedef struct {
     char                   ca_ident[AGENT_STATE_NAME_MAX + 1];
     unsigned char          ca_fingerprint[SCEP_FINGERPRINT_MAX];
     size_t                 ca_fingerprint_len;
+
+    /* the CA's next certificate, announced by GetNextCACert (SHA-256) */
+    unsigned char          next_ca_fingerprint[SCEP_FINGERPRINT_MAX];
+    size_t                 next_ca_fingerprint_len;
+
     char                   pki_ca_file[AGENT_STATE_PATH_MAX + 1];
     int                    key_bits;
     scep_digest_t          digest;

@@ -19,13 +19,14 @@ import sys
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import directory, portal, procs              # noqa: E402
+from harness import responder as responder_mod            # noqa: E402
 from harness import scepserver as scep_mod                # noqa: E402
 from harness.ports import HOST                            # noqa: E402
 
@@ -739,3 +740,58 @@ def test_pending_renewal_is_resumed_with_the_old_signer(nginx, slapd,
     assert ops == [("RenewalReq", "issued-by-ca", old_serial, "PENDING"),
                    ("CertPoll", "issued-by-ca", old_serial, "SUCCESS")], ops
     assert a.files() == RENEWED_FILES
+
+
+def test_next_ca_announced_then_taken_without_a_login(
+        nginx, slapd, responder, responder_program, tmp_path, make_agent):
+    caps = RESPONDER_CAPS + ",Renewal,GetNextCACert"
+    old_ca = responder("--next-ca", "--caps", caps)
+    server = ta.start_portal(nginx, slapd, portal.profile_block(
+        "staff", scep_url=old_ca.url, subject='"O=Example,CN=$USERNAME"',
+        ca_fingerprint=":".join(f"{b:02X}" for b in old_ca.ca_cert.fingerprint(
+            hashes.SHA256()))))
+    a = make_agent(server)
+    assert a.enroll("alice").rc == EXIT_OK
+    next_ca = old_ca.cert("next-ca.pem")
+    next_fp = next_ca.fingerprint(hashes.SHA256()).hex().upper()
+
+    # a renewal with the current CA learns of the next one
+    first = a.renew("--force")
+    assert first.rc == EXIT_OK, first
+    assert (f"{a.dir}: the CA at {old_ca.url} announces its next "
+            f"certificate, CN=Pending Test CA 2,O=ngx_scep tests (SHA-256 "
+            f"{next_fp}), signed for by the current one; kept as "
+            f"{a.dir}/ca-next.pem") in first.stdout, first
+    assert ta.load_cert(os.path.join(a.dir, "ca-next.pem")) == next_ca
+    assert "GetNextCACert" in [op["op"] for op in old_ca.operations()]
+
+    # the CA switches to it at the same URL; the portal still pins the old
+    # one, and is not asked
+    old_ca.stop()
+    new_ca = responder_mod.Responder(
+        responder_program, tmp_path / "responder-next", "--ca-dir",
+        old_ca.dir, "--previous-ca", old_ca.path("ca.pem"), "--caps",
+        caps, port=old_ca.port).start()
+    try:
+        logins = getconfig_count(server)
+        second = a.renew("--force")
+        assert second.rc == EXIT_OK, second
+        assert (f"{a.dir}: the CA at {old_ca.url} now presents the "
+                "certificate it announced through GetNextCACert; it is "
+                "taken, as the previous CA signed for it") in second.stdout
+        assert (f"(SHA-256 {next_fp}, announced by the previous CA through "
+                "GetNextCACert)") in second.stdout, second
+        assert getconfig_count(server) == logins
+        assert ta.load_certs(os.path.join(a.dir, "ca.pem")) == [next_ca]
+        cert = ta.load_cert(second.path("cert.pem"))
+        assert cert.issuer == next_ca.subject
+        assert not os.path.exists(os.path.join(a.dir, "ca-next.pem"))
+        pin = ":".join(next_fp[i:i + 2] for i in range(0, 64, 2))
+        state = a.read("state").decode()
+        assert f"\nca-fingerprint = {pin}\n" in state
+        assert "\nnext-ca-fingerprint = \n" in state
+        ops = [(op["type"], op["signer"]) for op in new_ca.operations()
+               if op["op"] == "PKIOperation"]
+        assert ops == [("RenewalReq", "issued-by-ca")], ops
+    finally:
+        new_ca.stop()

@@ -39,6 +39,12 @@ filled(agent_state_t *s)
     }
 
     s->ca_fingerprint_len = 32;
+
+    for (i = 0; i < 20; i++) {
+        s->next_ca_fingerprint[i] = (unsigned char) (0xf0 - i);
+    }
+
+    s->next_ca_fingerprint_len = 20;
     s->key_bits = 3072;
     s->digest = SCEP_DIGEST_SHA384;
     s->key_usage = SCEP_KU_DIGITAL_SIGNATURE;
@@ -70,6 +76,7 @@ test_round_trip(void **state)
     assert_non_null(strstr(buf, "\nmode = push\n"));
     assert_non_null(strstr(buf, "\nkey-usage = digital_signature\n"));
     assert_non_null(strstr(buf, "\nca-fingerprint = 01:08:0F:"));
+    assert_non_null(strstr(buf, "\nnext-ca-fingerprint = F0:EF:EE:"));
     assert_non_null(strstr(buf, "\npending = renewal\n"));
 
     assert_int_equal(agent_state_parse(buf, len, &back, &err), 0);
