@@ -3,6 +3,7 @@
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 
 #include "scep_caps.h"
 #include "scep_certs.h"
