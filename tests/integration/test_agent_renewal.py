@@ -315,7 +315,7 @@ def test_renewalreq_is_signed_by_the_old_certificate(nginx, slapd,
             for op in ops] == [
         ("PKCSReq", "19", "self-signed", "SUCCESS"),
         ("RenewalReq", "17", "issued-by-ca", "SUCCESS")], ops
-    assert ops[1]["signer_serial"] == f"{old.serial_number:X}"
+    assert ops[1]["signer_serial"] == serial_hex(old)
     assert ops[1]["tid"] != ops[0]["tid"]   # a new key, a new transaction
     new = ta.load_cert(renewed.path("cert.pem"))
     assert new.issuer == ca.ca_cert.subject
@@ -736,7 +736,7 @@ def test_pending_renewal_is_resumed_with_the_old_signer(nginx, slapd,
     ops = [(op["type"], op["signer"], op["signer_serial"], op["answer"])
            for op in ca.operations()
            if op["op"] == "PKIOperation" and op["tid"] == tid]
-    old_serial = f"{old.serial_number:X}"
+    old_serial = serial_hex(old)
     assert ops == [("RenewalReq", "issued-by-ca", old_serial, "PENDING"),
                    ("CertPoll", "issued-by-ca", old_serial, "SUCCESS")], ops
     assert a.files() == RENEWED_FILES
