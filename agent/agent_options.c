@@ -207,6 +207,12 @@ agent_options_parse(int argc, char **argv, agent_options_t *o)
 
         if (c == ':' || c == '?') {
             /* names only: agent_options_prescan checked the long ones */
+            for (n = 0; c == ':' && i < 0 && n < AGENT_NOPTIONS - 1; n++) {
+                if (longs[n].val == optopt) {
+                    i = (int) n;
+                }
+            }
+
             if (c == ':' && i >= 0) {
                 agent_log_error("--%s needs a value; see --help",
                                 longs[i].name);
