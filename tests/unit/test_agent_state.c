@@ -92,8 +92,8 @@ test_round_trip(void **state)
     assert_int_equal(agent_state_parse(buf, len, &back, &err), 0);
     assert_memory_equal(&s, &back, sizeof(s));
     assert_non_null(strstr(buf, "\npending = none\n"));
-    assert_non_null(strstr(buf,
-                           "\nkey-usage = digital_signature,key_encipherment\n"));
+    assert_non_null(strstr(buf, "\nkey-usage = digital_signature,"
+                                "key_encipherment\n"));
 }
 
 
