@@ -24,7 +24,15 @@ typedef enum {
 
     /* nothing is wrong yet: the certificate waits for approval, or the
      * portal is busy; run again later */
-    AGENT_EXIT_RETRY = 5
+    AGENT_EXIT_RETRY = 5,
+
+    /* a renewal needs a login through the portal (the CA offers no
+     * RenewalReq, the certificate expired, or the CA changed), and no
+     * password source was given: run it with one */
+    AGENT_EXIT_LOGIN = 6
+
+    /* ended by a signal: 128 + its number (130 SIGINT, 143 SIGTERM,
+     * 129 SIGHUP), as a shell reports it; see agent_signal.h */
 } agent_exit_t;
 
 

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "agent_window.h"
+
 
 /* The portal's limits on the login fields (PROTOCOL.md, section 4.2). */
 #define AGENT_USER_MAX          256
@@ -19,8 +21,21 @@
 
 #define AGENT_PORTAL_URL_MAX    1024
 
+/* Where renew --all and status look without --root: systemd's
+ * StateDirectory= when it set one, else this. */
+#define AGENT_ROOT_ENV          "STATE_DIRECTORY"
+#define AGENT_ROOT_DEFAULT      "/var/lib/scep-agent"
+
+
+typedef enum {
+    AGENT_CMD_ENROLL = 0,
+    AGENT_CMD_RENEW,
+    AGENT_CMD_STATUS
+} agent_command_t;
+
 
 typedef struct {
+    agent_command_t  command;
     char         portal[AGENT_PORTAL_URL_MAX + 1];  /* no trailing '/' */
     const char  *ca_file;         /* trusted roots for the portal */
     int          insecure;        /* no check of the portal's certificate */
@@ -29,16 +44,27 @@ typedef struct {
     const char  *password_file;
     const char  *host_id;
     const char  *udid;
-    const char  *out_dir;
+    const char  *out_dir;         /* --dir: one certificate's directory */
     long         timeout;         /* seconds, each exchange */
     long         wait;            /* seconds to wait for approval; 0 none */
     int          verbose;
+
+    int          force;           /* enroll over a valid certificate; renew
+                                   * before the window */
+    int          all;             /* renew, status: every directory */
+    const char  *root;            /* ... under this one */
+    int          json;            /* status */
+    int          same_key;        /* renew: no new key */
+    agent_window_t  window;
 } agent_options_t;
 
 
 /*
- * Returns 0 with o filled, 1 when --help was asked (usage printed on
- * stdout), -1 after printing what is wrong.
+ * "scep-agent [COMMAND] OPTIONS": enroll (also without a command, as
+ * before commands existed), renew or status.  No value typed on the
+ * command line is ever repeated in an error: one in the wrong place may
+ * be a password.  Returns 0 with o filled, 1 when --help was asked
+ * (usage printed on stdout), -1 after printing what is wrong.
  */
 int agent_options_parse(int argc, char **argv, agent_options_t *o);
 

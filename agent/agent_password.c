@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -49,25 +50,46 @@ agent_password_obtain(const agent_options_t *o, char *buf, size_t size)
 }
 
 
+int
+agent_password_available(const agent_options_t *o)
+{
+    return o->password_file != NULL || getenv(AGENT_PASSWORD_ENV) != NULL
+           || isatty(STDIN_FILENO);
+}
+
+
 static int
 agent_password_from_file(const char *path, char *buf, size_t size)
 {
-    int     fd, rc, complete;
-    size_t  len;
+    int          fd, rc, complete;
+    size_t       len;
+    struct stat  st;
 
+    /*
+     * The path is never shown: "--password-file SECRET", the password
+     * typed where its file goes, must not come back on the screen.
+     */
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd == -1) {
-        agent_log_error("cannot open the password file %s: %s", path,
-                        strerror(errno));
+        agent_log_error("cannot open the file given with --password-file "
+                        "(its name is not shown): %s", strerror(errno));
         return -1;
+    }
+
+    if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) {
+        agent_log_warn("the file given with --password-file can be read by "
+                       "%s (mode %04o): make it its owner's alone "
+                       "(chmod 600)", (st.st_mode & 007) ? "anyone"
+                                                         : "its group",
+                       (unsigned) (st.st_mode & 07777));
     }
 
     complete = agent_password_read_line(fd, buf, size, &len);
     close(fd);
 
     if (complete < 0) {
-        agent_log_error("cannot read the password file %s: %s", path,
-                        strerror(errno));
+        agent_log_error("cannot read the file given with --password-file: "
+                        "%s", strerror(errno));
         OPENSSL_cleanse(buf, size);
         return -1;
     }

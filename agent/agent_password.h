@@ -22,5 +22,8 @@
  */
 int agent_password_obtain(const agent_options_t *o, char *buf, size_t size);
 
+/* 1 when agent_password_obtain() has a source to ask, without asking. */
+int agent_password_available(const agent_options_t *o);
+
 
 #endif /* AGENT_PASSWORD_H */

@@ -11,20 +11,18 @@
 
 static void agent_summary_line(FILE *f, const char *label,
     const char *value, const char *note);
-static const char *agent_summary_serial(const X509 *cert, char *buf,
-    size_t size);
-static const char *agent_summary_time(const ASN1_TIME *t, char *buf,
-    size_t size);
 
 
 void
-agent_summary_print(FILE *f, const char *how, const char *profile,
-    const agent_credentials_t *c, const agent_paths_t *paths)
+agent_summary_print(FILE *f, const char *title, const char *how,
+    const char *profile, const agent_credentials_t *c,
+    const agent_paths_t *paths)
 {
     int   n;
     char  text[1024], note[64];
 
-    fprintf(f, "Certificate issued (%s", how);
+    fprintf(f, "%s (", title);
+    agent_log_untrusted(f, how);
 
     if (profile != NULL) {
         fputs(", profile \"", f);
@@ -58,6 +56,11 @@ agent_summary_print(FILE *f, const char *how, const char *profile,
         agent_summary_line(f, "CA chain", paths->ca, note);
     }
 
+    if (paths->has_prev) {
+        agent_summary_line(f, "previous", paths->cert_prev,
+                           "and its key, kept until the next renewal");
+    }
+
     fflush(f);
 }
 
@@ -78,7 +81,7 @@ agent_summary_line(FILE *f, const char *label, const char *value,
 
 
 /* Upper-case hex, as PROTOCOL.md writes serials. */
-static const char *
+const char *
 agent_summary_serial(const X509 *cert, char *buf, size_t size)
 {
     char    *hex;
@@ -97,7 +100,7 @@ agent_summary_serial(const X509 *cert, char *buf, size_t size)
 
 
 /* RFC 3339 in UTC, as PROTOCOL.md writes times. */
-static const char *
+const char *
 agent_summary_time(const ASN1_TIME *t, char *buf, size_t size)
 {
     struct tm  tm;
@@ -109,4 +112,41 @@ agent_summary_time(const ASN1_TIME *t, char *buf, size_t size)
     }
 
     return buf;
+}
+
+
+const char *
+agent_summary_epoch(time_t t, char *buf, size_t size)
+{
+    struct tm  tm;
+
+    if (gmtime_r(&t, &tm) == NULL
+        || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    {
+        snprintf(buf, size, "(unreadable)");
+    }
+
+    return buf;
+}
+
+
+int
+agent_summary_validity(const X509 *cert, time_t *not_before,
+    time_t *not_after)
+{
+    struct tm  tm;
+
+    if (ASN1_TIME_to_tm(X509_get0_notBefore(cert), &tm) != 1) {
+        return -1;
+    }
+
+    *not_before = timegm(&tm);
+
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1) {
+        return -1;
+    }
+
+    *not_after = timegm(&tm);
+
+    return 0;
 }

@@ -85,7 +85,8 @@ scep_certrep_success(const unsigned char *env, size_t env_len,
         return NULL;
     }
 
-    cert = scep_certrep_pick(plain, plain_len, ca, t->key, url, err);
+    cert = scep_certrep_pick(plain, plain_len, ca,
+                             scep_transaction_request_key(t), url, err);
 
     OPENSSL_clear_free(plain, plain_len);
 

@@ -171,50 +171,39 @@ scep_client_return_error(const scep_error_t *local, scep_error_t *err)
 }
 
 
-X509 *
-scep_client_enroll(const scep_profile_t *profile, const scep_ca_t *ca,
-    EVP_PKEY *key, const X509_NAME *subject, const char *challenge,
-    const scep_poll_t *poll, scep_transaction_t **pending,
-    scep_error_t *err)
+/*
+ * Sends the CSR for the transaction's request key as a PKCSReq or a
+ * RenewalReq, then polls while PENDING; a transaction still PENDING goes
+ * to *pending when the caller takes it.
+ */
+static X509 *
+scep_client_request(const scep_profile_t *profile, const scep_ca_t *ca,
+    scep_transaction_t *t, scep_msg_type_t type, const char *challenge,
+    const scep_poll_t *poll, scep_transaction_t **pending, scep_error_t *e)
 {
-    X509                *cert;
-    size_t               csr_len;
-    X509_REQ            *req;
-    scep_error_t         e;
-    unsigned char       *csr;
-    scep_transaction_t  *t;
+    X509           *cert;
+    size_t          csr_len;
+    X509_REQ       *req;
+    unsigned char  *csr;
 
-    if (pending != NULL) {
-        *pending = NULL;
-    }
-
-    scep_error_clear(&e);
     cert = NULL;
     csr = NULL;
     csr_len = 0;
-    t = NULL;
 
-    req = scep_csr_build(profile, key, subject, challenge, &e);
+    req = scep_csr_build(profile, scep_transaction_request_key(t),
+                         t->subject, challenge, e);
 
-    if (req == NULL || scep_csr_der(req, &csr, &csr_len, &e) != 0) {
+    if (req == NULL || scep_csr_der(req, &csr, &csr_len, e) != 0) {
         goto done;
     }
 
-    t = scep_transaction_create(key, subject, X509_get_subject_name(ca->ca),
-                                scep_digest_evp(ca->algs.digest), &e);
-    if (t == NULL) {
-        goto done;
-    }
+    cert = scep_pkiop_send(profile, ca, t, type, csr, csr_len, e);
 
-    cert = scep_pkiop_send(profile, ca, t, SCEP_MSG_PKCS_REQ, csr, csr_len,
-                           &e);
+    if (cert == NULL && e->code == SCEP_ERR_PENDING) {
+        cert = scep_client_wait(profile, ca, t, poll, e);
 
-    if (cert == NULL && e.code == SCEP_ERR_PENDING) {
-        cert = scep_client_wait(profile, ca, t, poll, &e);
-
-        if (cert == NULL && e.code == SCEP_ERR_PENDING && pending != NULL) {
+        if (cert == NULL && e->code == SCEP_ERR_PENDING && pending != NULL) {
             *pending = t;
-            t = NULL;
         }
     }
 
@@ -223,7 +212,98 @@ done:
     /* the request holds the challenge password */
     OPENSSL_clear_free(csr, csr_len);
     scep_csr_free(req);
-    scep_transaction_free(t);
+
+    return cert;
+}
+
+
+X509 *
+scep_client_enroll(const scep_profile_t *profile, const scep_ca_t *ca,
+    EVP_PKEY *key, const X509_NAME *subject, const char *challenge,
+    const scep_poll_t *poll, scep_transaction_t **pending,
+    scep_error_t *err)
+{
+    X509                *cert;
+    scep_error_t         e;
+    scep_transaction_t  *t, *kept;
+
+    if (pending != NULL) {
+        *pending = NULL;
+    }
+
+    scep_error_clear(&e);
+    cert = NULL;
+    kept = NULL;
+
+    t = scep_transaction_create(key, subject, X509_get_subject_name(ca->ca),
+                                scep_digest_evp(ca->algs.digest), &e);
+
+    if (t != NULL) {
+        cert = scep_client_request(profile, ca, t, SCEP_MSG_PKCS_REQ,
+                                   challenge, poll,
+                                   pending != NULL ? &kept : NULL, &e);
+    }
+
+    if (kept != NULL) {
+        *pending = kept;
+
+    } else {
+        scep_transaction_free(t);
+    }
+
+    scep_client_return_error(&e, err);
+
+    return cert;
+}
+
+
+X509 *
+scep_client_renew(const scep_profile_t *profile, const scep_ca_t *ca,
+    X509 *current, EVP_PKEY *current_key, EVP_PKEY *new_key,
+    const scep_poll_t *poll, scep_transaction_t **pending,
+    scep_error_t *err)
+{
+    X509                *cert;
+    char                 shown[SCEP_URL_SHOWN];
+    scep_error_t         e;
+    scep_transaction_t  *t, *kept;
+
+    if (pending != NULL) {
+        *pending = NULL;
+    }
+
+    scep_error_clear(&e);
+    cert = NULL;
+    kept = NULL;
+    t = NULL;
+
+    if (!(ca->caps & SCEP_CAP_RENEWAL)) {
+        scep_http_url_for_message(profile->server_url, shown, sizeof(shown));
+        scep_error_set(&e, SCEP_ERR_INPUT, "renewal",
+                       "the CA at %s does not list Renewal in GetCACaps",
+                       shown);
+        goto done;
+    }
+
+    /* the same subject: a renewal extends an identity, it makes none */
+    t = scep_transaction_renewal(current, current_key, new_key,
+                                 X509_get_subject_name(current),
+                                 X509_get_subject_name(ca->ca), &e);
+
+    if (t != NULL) {
+        cert = scep_client_request(profile, ca, t, SCEP_MSG_RENEWAL_REQ,
+                                   NULL, poll,
+                                   pending != NULL ? &kept : NULL, &e);
+    }
+
+done:
+
+    if (kept != NULL) {
+        *pending = kept;
+
+    } else {
+        scep_transaction_free(t);
+    }
 
     scep_client_return_error(&e, err);
 

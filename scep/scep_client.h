@@ -1,7 +1,7 @@
 /*
- * The SCEP client (RFC 8894): fetching a CA, enrolling a key, polling a
- * pending request.  Used by the enroll mode, the manual CSR and the
- * reference agent.
+ * The SCEP client (RFC 8894): fetching a CA, enrolling a key, renewing a
+ * certificate, polling a pending request.  Used by the enroll mode, the
+ * manual CSR and the reference agent.
  *
  * Blocking calls, made for worker threads: each one waits on the network
  * (every exchange bounded by the profile's timeouts) and, when polling,
@@ -56,6 +56,19 @@ scep_ca_t *scep_client_fetch_ca(const scep_profile_t *profile,
  */
 X509 *scep_client_enroll(const scep_profile_t *profile, const scep_ca_t *ca,
     EVP_PKEY *key, const X509_NAME *subject, const char *challenge,
+    const scep_poll_t *poll, scep_transaction_t **pending,
+    scep_error_t *err);
+
+/*
+ * RenewalReq (RFC 8894, section 3.3.1.2): the request for new_key (NULL:
+ * current_key again) with the subject of current, signed with current
+ * and current_key, without a challenge; the CA's CertRep is encrypted to
+ * current.  Polls and hands over a PENDING transaction as
+ * scep_client_enroll() does.  A CA whose GetCACaps lacks Renewal is not
+ * asked: SCEP_ERR_INPUT with err->field "renewal".
+ */
+X509 *scep_client_renew(const scep_profile_t *profile, const scep_ca_t *ca,
+    X509 *current, EVP_PKEY *current_key, EVP_PKEY *new_key,
     const scep_poll_t *poll, scep_transaction_t **pending,
     scep_error_t *err);
 

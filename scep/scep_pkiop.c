@@ -141,7 +141,7 @@ scep_pkiop_transport(const scep_profile_t *profile, int post,
 }
 
 
-static int
+int
 scep_pkiop_build(const scep_ca_t *ca, const scep_transaction_t *t,
     scep_msg_type_t type, const unsigned char *content, size_t len,
     scep_msg_t *msg, unsigned char **der, size_t *der_len, scep_error_t *err)

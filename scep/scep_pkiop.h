@@ -32,9 +32,18 @@ int scep_pkiop_get(const scep_profile_t *profile, const char *operation,
     size_t max_response, scep_http_response_t *resp, scep_error_t *err);
 
 /*
- * Sends one request of the transaction (PKCSReq with the DER CSR, or
- * CertPoll with IssuerAndSubject) under a fresh senderNonce and reads
- * the CertRep, as scep_certrep_read() does.
+ * Builds one request of the transaction, signed with t->signer and t->key
+ * and encrypted to the CA's recipient, under a fresh senderNonce (in
+ * *msg).  *der is OPENSSL_malloc'd.
+ */
+int scep_pkiop_build(const scep_ca_t *ca, const scep_transaction_t *t,
+    scep_msg_type_t type, const unsigned char *content, size_t len,
+    scep_msg_t *msg, unsigned char **der, size_t *der_len, scep_error_t *err);
+
+/*
+ * Sends one request of the transaction (PKCSReq or RenewalReq with the
+ * DER CSR, or CertPoll with IssuerAndSubject) under a fresh senderNonce
+ * and reads the CertRep, as scep_certrep_read() does.
  */
 X509 *scep_pkiop_send(const scep_profile_t *profile, const scep_ca_t *ca,
     const scep_transaction_t *t, scep_msg_type_t type,

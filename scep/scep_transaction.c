@@ -15,18 +15,20 @@
  * The serialized form, in DER:
  *
  *   SEQUENCE {
- *     version        INTEGER (1),
+ *     version        INTEGER (1, or 2 for a renewal),
  *     transactionID  PrintableString,
  *     key            PrivateKeyInfo,
  *     signer         Certificate,
  *     subject        Name,
  *     issuer         Name,
- *     issued     [0] EXPLICIT Certificate OPTIONAL }
+ *     requestKey     [0] EXPLICIT PrivateKeyInfo OPTIONAL,
+ *     issued         [1] EXPLICIT Certificate OPTIONAL }
  *
  * issued: the CA's certificate once it has come, for a transaction that
  * is kept because the answer did not reach its agent.
  *
- * PrivateKeyInfo wipes its key bytes when freed.
+ * requestKey is only in a renewal for a new key.  PrivateKeyInfo wipes
+ * its key bytes when freed.
  */
 typedef struct {
     ASN1_INTEGER            *version;
@@ -35,6 +37,7 @@ typedef struct {
     X509                    *signer;
     X509_NAME               *subject;
     X509_NAME               *issuer;
+    PKCS8_PRIV_KEY_INFO     *request_key;
     X509                    *issued;
 } scep_transaction_record;
 
@@ -45,13 +48,16 @@ ASN1_SEQUENCE(scep_transaction_record) = {
     ASN1_SIMPLE(scep_transaction_record, signer, X509),
     ASN1_SIMPLE(scep_transaction_record, subject, X509_NAME),
     ASN1_SIMPLE(scep_transaction_record, issuer, X509_NAME),
-    ASN1_EXP_OPT(scep_transaction_record, issued, X509, 0)
+    ASN1_EXP_OPT(scep_transaction_record, request_key, PKCS8_PRIV_KEY_INFO,
+                 0),
+    ASN1_EXP_OPT(scep_transaction_record, issued, X509, 1)
 } static_ASN1_SEQUENCE_END(scep_transaction_record)
 
 IMPLEMENT_STATIC_ASN1_ALLOC_FUNCTIONS(scep_transaction_record)
 IMPLEMENT_STATIC_ASN1_ENCODE_FUNCTIONS(scep_transaction_record)
 
-#define SCEP_TRANSACTION_VERSION  1
+#define SCEP_TRANSACTION_VERSION          1
+#define SCEP_TRANSACTION_VERSION_RENEWAL  2
 
 
 int
@@ -179,6 +185,83 @@ scep_transaction_create(EVP_PKEY *key, const X509_NAME *subject,
 }
 
 
+scep_transaction_t *
+scep_transaction_renewal(X509 *current, EVP_PKEY *current_key,
+    EVP_PKEY *new_key, const X509_NAME *subject, const X509_NAME *issuer,
+    scep_error_t *err)
+{
+    EVP_PKEY            *requested;
+    scep_transaction_t  *t;
+
+    if (X509_check_private_key(current, current_key) != 1) {
+        scep_error_set(err, SCEP_ERR_INPUT, NULL,
+                       "the key does not belong to the certificate being "
+                       "renewed");
+        return NULL;
+    }
+
+    t = calloc(1, sizeof(scep_transaction_t));
+    if (t == NULL) {
+        scep_error_set(err, SCEP_ERR_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
+
+    t->renewal = 1;
+
+    requested = (new_key != NULL) ? new_key : current_key;
+
+    if (scep_transaction_id_of(requested, t->id, sizeof(t->id)) != 0
+        || !EVP_PKEY_up_ref(current_key))
+    {
+        free(t);
+        scep_error_set(err, SCEP_ERR_INTERNAL, NULL,
+                       "cannot derive a transactionID from the key");
+        scep_error_add_openssl(err);
+        return NULL;
+    }
+
+    t->key = current_key;
+
+    if (!X509_up_ref(current)) {
+        scep_transaction_free(t);
+        scep_error_set(err, SCEP_ERR_INTERNAL, NULL, "out of memory");
+        return NULL;
+    }
+
+    t->signer = current;
+
+    if (requested != current_key
+        && EVP_PKEY_eq(requested, current_key) != 1)
+    {
+        if (!EVP_PKEY_up_ref(requested)) {
+            scep_transaction_free(t);
+            scep_error_set(err, SCEP_ERR_INTERNAL, NULL, "out of memory");
+            return NULL;
+        }
+
+        t->request_key = requested;
+    }
+
+    t->subject = X509_NAME_dup(subject);
+    t->issuer = X509_NAME_dup(issuer);
+
+    if (t->subject == NULL || t->issuer == NULL) {
+        scep_transaction_free(t);
+        scep_error_set(err, SCEP_ERR_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
+
+    return t;
+}
+
+
+EVP_PKEY *
+scep_transaction_request_key(const scep_transaction_t *t)
+{
+    return (t->request_key != NULL) ? t->request_key : t->key;
+}
+
+
 void
 scep_transaction_free(scep_transaction_t *t)
 {
@@ -186,6 +269,7 @@ scep_transaction_free(scep_transaction_t *t)
         return;
     }
 
+    EVP_PKEY_free(t->request_key);
     EVP_PKEY_free(t->key);
     X509_free(t->signer);
     X509_NAME_free(t->subject);
@@ -225,9 +309,17 @@ scep_transaction_serialize(const scep_transaction_t *t, unsigned char **buf,
     rec->issuer = X509_NAME_dup(t->issuer);
     rec->issued = t->issued ? X509_dup(t->issued) : NULL;
 
+    if (t->request_key != NULL) {
+        rec->request_key = EVP_PKEY2PKCS8(t->request_key);
+    }
+
     if (rec->key != NULL && rec->signer != NULL && rec->subject != NULL
-        && rec->issuer != NULL && (t->issued == NULL || rec->issued != NULL)
-        && ASN1_INTEGER_set(rec->version, SCEP_TRANSACTION_VERSION)
+        && rec->issuer != NULL
+        && (t->request_key == NULL || rec->request_key != NULL)
+        && (t->issued == NULL || rec->issued != NULL)
+        && ASN1_INTEGER_set(rec->version,
+                            t->renewal ? SCEP_TRANSACTION_VERSION_RENEWAL
+                                       : SCEP_TRANSACTION_VERSION)
         && ASN1_STRING_set(rec->id, t->id, (int) strlen(t->id)))
     {
         out = NULL;
@@ -252,13 +344,17 @@ scep_transaction_serialize(const scep_transaction_t *t, unsigned char **buf,
 }
 
 
-/* The parts must belong together: key, signer and transactionID. */
+/*
+ * The parts must belong together: the requested key and the
+ * transactionID, the signing key and the signer.
+ */
 static int
 scep_transaction_check(scep_transaction_t *t, const ASN1_STRING *id)
 {
     char  expected[SCEP_TRANSACTION_ID_MAX + 1];
 
-    if (scep_transaction_id_of(t->key, expected, sizeof(expected)) != 0
+    if (scep_transaction_id_of(scep_transaction_request_key(t), expected,
+                               sizeof(expected)) != 0
         || ASN1_STRING_length(id) != (int) strlen(expected)
         || memcmp(ASN1_STRING_get0_data(id), expected, strlen(expected))
            != 0
@@ -277,6 +373,7 @@ scep_transaction_t *
 scep_transaction_deserialize(const unsigned char *buf, size_t len,
     scep_error_t *err)
 {
+    long                      version;
     scep_transaction_t       *t;
     const unsigned char      *p;
     scep_transaction_record  *rec;
@@ -291,8 +388,12 @@ scep_transaction_deserialize(const unsigned char *buf, size_t len,
     p = buf;
     rec = d2i_scep_transaction_record(NULL, &p, (long) len);
 
+    version = (rec != NULL) ? ASN1_INTEGER_get(rec->version) : 0;
+
     if (rec == NULL || p != buf + len
-        || ASN1_INTEGER_get(rec->version) != SCEP_TRANSACTION_VERSION)
+        || (version != SCEP_TRANSACTION_VERSION
+            && version != SCEP_TRANSACTION_VERSION_RENEWAL)
+        || (version == SCEP_TRANSACTION_VERSION && rec->request_key != NULL))
     {
         scep_transaction_record_free(rec);
         scep_error_set(err, SCEP_ERR_INPUT, NULL,
@@ -309,6 +410,11 @@ scep_transaction_deserialize(const unsigned char *buf, size_t len,
     }
 
     t->key = EVP_PKCS82PKEY(rec->key);
+    t->renewal = (version == SCEP_TRANSACTION_VERSION_RENEWAL);
+
+    if (rec->request_key != NULL) {
+        t->request_key = EVP_PKCS82PKEY(rec->request_key);
+    }
 
     /* the record gives up its parts rather than copying them */
     t->signer = rec->signer;
@@ -320,9 +426,13 @@ scep_transaction_deserialize(const unsigned char *buf, size_t len,
     rec->issuer = NULL;
     rec->issued = NULL;
 
-    if (t->key == NULL || scep_transaction_check(t, rec->id) != 0
-        || (t->issued != NULL && X509_check_private_key(t->issued, t->key)
-                                 != 1))
+    if (t->key == NULL
+        || (rec->request_key != NULL && t->request_key == NULL)
+        || scep_transaction_check(t, rec->id) != 0
+        || (t->issued != NULL
+            && X509_check_private_key(t->issued, t->request_key
+                                                 ? t->request_key : t->key)
+               != 1))
     {
         scep_transaction_record_free(rec);
         scep_transaction_free(t);

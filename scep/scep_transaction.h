@@ -38,10 +38,20 @@
 
 typedef struct {
     char        id[SCEP_TRANSACTION_ID_MAX + 1];
-    EVP_PKEY   *key;        /* the request's key; signs our messages */
-    X509       *signer;     /* transient, self-signed with key */
+    EVP_PKEY   *key;        /* signs our messages and opens the CertRep */
+    X509       *signer;     /* transient, self-signed with key; or, for a
+                             * renewal, the certificate being renewed */
     X509_NAME  *subject;
     X509_NAME  *issuer;     /* the CA's subject */
+
+    /*
+     * RenewalReq (RFC 8894, section 3.3.1.2): the request is signed with
+     * the current certificate and its key, and the CSR may carry a new
+     * key: request_key then holds it (NULL: the request is for key).
+     */
+    int         renewal;
+    EVP_PKEY   *request_key;
+
     X509       *issued;     /* the certificate, once the CA has issued it */
 } scep_transaction_t;
 
@@ -54,6 +64,19 @@ typedef struct {
 scep_transaction_t *scep_transaction_create(EVP_PKEY *key,
     const X509_NAME *subject, const X509_NAME *issuer, const EVP_MD *md,
     scep_error_t *err);
+
+/*
+ * Starts a renewal: the messages are signed with current and its key
+ * current_key (both up-ref'd), the CSR is for new_key (up-ref'd; NULL or
+ * current_key: the same key again), and the transactionID is that of the
+ * requested key.  subject is the CSR's, which CertPoll repeats.
+ */
+scep_transaction_t *scep_transaction_renewal(X509 *current,
+    EVP_PKEY *current_key, EVP_PKEY *new_key, const X509_NAME *subject,
+    const X509_NAME *issuer, scep_error_t *err);
+
+/* The key the certificate is requested for. */
+EVP_PKEY *scep_transaction_request_key(const scep_transaction_t *t);
 
 void scep_transaction_free(scep_transaction_t *t);
 

@@ -11,6 +11,7 @@ packages="
     slapd ldap-utils scep openconnect
     python3 python3-pytest python3-cryptography libxml2-utils
     curl ca-certificates procps iproute2 wrk
+    systemd
 "
 
 missing=

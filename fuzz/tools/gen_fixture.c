@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/cms.h>
 #include <openssl/pem.h>
 
 #include "scep/scep_certs.h"
@@ -547,6 +548,90 @@ gen_seeds(gen_pki_t *pki, const char *dir)
 }
 
 
+/*
+ * GetNextCACert answers announcing a next CA, signed by the CA alone and
+ * by the RA signature certificate; and a pending renewal (record version
+ * 2), for a new key and for the same key.
+ */
+static void
+gen_rollover_seeds(gen_pki_t *pki, const char *dir)
+{
+    int                  i, n;
+    BIO                 *in;
+    X509                *next;
+    size_t               len;
+    scep_error_t         err;
+    unsigned char       *inner, *der;
+    STACK_OF(X509)      *certs;
+    CMS_ContentInfo     *cms;
+    scep_transaction_t  *t;
+
+    static const struct {
+        const char  *name;
+        int          ra;
+        unsigned     flags;
+        int          empty;
+    } answers[] = {
+        { "ca-signed-both", 0, 0, 0 },
+        { "ra-signed-both", 1, 0, 0 },
+        { "ca-signed-content-only", 0, CMS_NOCERTS, 0 },
+        { "ca-signed-certs-only", 0, 0, 1 },
+    };
+
+    next = gen_cert(NULL, pki->other_key, pki->other_key,
+                    "O=acme,CN=Fuzz next CA", "critical,keyCertSign,cRLSign",
+                    1);
+    certs = sk_X509_new_null();
+
+    if (certs == NULL || !sk_X509_push(certs, next)
+        || scep_certs_to_pkcs7(certs, &inner, &len, &err) != 0)
+    {
+        gen_fail("next CA");
+    }
+
+    for (i = 0; i < (int) (sizeof(answers) / sizeof(answers[0])); i++) {
+        in = answers[i].empty ? BIO_new_mem_buf("", 0)
+                              : BIO_new_mem_buf(inner, (int) len);
+        cms = CMS_sign(answers[i].ra ? pki->ra_sign : pki->ca,
+                       answers[i].ra ? pki->ra_key : pki->ca_key,
+                       (answers[i].flags & CMS_NOCERTS) ? NULL : certs, in,
+                       CMS_BINARY | CMS_NOSMIMECAP | answers[i].flags);
+        der = NULL;
+        n = (cms != NULL) ? i2d_CMS_ContentInfo(cms, &der) : -1;
+
+        if (n <= 0) {
+            gen_fail("GetNextCACert answer");
+        }
+
+        gen_write(dir, "nextca", answers[i].name, der, (size_t) n);
+        OPENSSL_free(der);
+        CMS_ContentInfo_free(cms);
+        BIO_free(in);
+    }
+
+    OPENSSL_free(inner);
+    sk_X509_pop_free(certs, X509_free);
+
+    for (i = 0; i < 2; i++) {
+        t = scep_transaction_renewal(pki->issued, pki->key,
+                                     i ? NULL : pki->other_key,
+                                     X509_get_subject_name(pki->issued),
+                                     X509_get_subject_name(pki->ca), &err);
+
+        if (t == NULL || scep_transaction_serialize(t, &der, &len, &err)
+                         != 0)
+        {
+            gen_fail(err.message);
+        }
+
+        gen_write(dir, "transaction",
+                  i ? "renewal-same-key" : "renewal-new-key", der, len);
+        OPENSSL_clear_free(der, len);
+        scep_transaction_free(t);
+    }
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -560,6 +645,7 @@ main(int argc, char **argv)
     gen_make_pki(&pki);
     gen_header(&pki, argv[1]);
     gen_seeds(&pki, argv[2]);
+    gen_rollover_seeds(&pki, argv[2]);
 
     return 0;
 }

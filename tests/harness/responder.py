@@ -3,7 +3,7 @@ that answers PENDING a set number of times, or FAILURE, with its own CA,
 on a free loopback port.  (micromdm's scepserver cannot answer PENDING.)
 
     build(directory) -> path of the program, built warning-free
-    Responder(program, workdir, *options).start()
+    Responder(program, workdir, *options, port=None).start()
         .url, .port, .dir, .ca_pem, .ca_cert, .log_path
         .operations()      its log's "op=..." lines as dicts
         .pki_operations()  (message type, answer, transaction id) of each
@@ -46,10 +46,10 @@ def build(directory):
 class Responder:
     """A pending_responder on a free port, with its own CA."""
 
-    def __init__(self, program, workdir, *options):
+    def __init__(self, program, workdir, *options, port=None):
         self.dir = str(workdir)
         os.makedirs(self.dir, exist_ok=True)
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}/cgi-bin/pkiclient.exe"
         self.log_path = os.path.join(self.dir, "responder.log")
         self.ca_pem = None

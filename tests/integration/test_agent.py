@@ -249,10 +249,12 @@ def scepserver_ops(log_text):
 
 
 def assert_issued(result, ca_cert_path, ca_cert):
-    """key.pem 0600 matching cert.pem, issued by the CA, ca.pem its CA."""
+    """key.pem 0600 matching cert.pem, issued by the CA, ca.pem its CA,
+    and the agent's state (0600) beside them."""
     assert result.rc == 0, result
-    assert result.written() == ["ca.pem", "cert.pem", "key.pem"]
+    assert result.written() == ["ca.pem", "cert.pem", "key.pem", "state"]
     assert mode_of(result.path("key.pem")) == 0o600
+    assert mode_of(result.path("state")) == 0o600
     assert mode_of(result.path("cert.pem")) == 0o644
     assert mode_of(result.path("ca.pem")) == 0o644
 
@@ -363,8 +365,9 @@ def test_host_id_goes_into_the_subject(nginx, slapd, scepserver, run_agent):
     assert refused.written() == []
 
 
-def test_a_second_run_replaces_the_files(nginx, slapd, scepserver,
-                                         run_agent, tmp_path):
+def test_a_second_run_replaces_the_files_only_with_force(
+        nginx, slapd, scepserver, run_agent, tmp_path):
+    # (test_agent_renewal.py has the refusal without --force)
     ou = unique("agent-again")
     server = start_portal(nginx, slapd, push_profile(scepserver, ou))
     out_dir = tmp_path / "again"
@@ -372,12 +375,22 @@ def test_a_second_run_replaces_the_files(nginx, slapd, scepserver,
     first = run_agent(server, "carol", out_dir=out_dir)
     first_cert = assert_issued(first, scepserver.ca_cert_path,
                                scepserver.ca_cert)
-    second = run_agent(server, "carol", out_dir=out_dir)
-    second_cert = assert_issued(second, scepserver.ca_cert_path,
-                                scepserver.ca_cert)
+    with open(first.path("cert.pem"), "rb") as f:
+        first_pem = f.read()
 
+    refused = run_agent(server, "carol", out_dir=out_dir)
+    assert refused.rc == EXIT_LOCAL, refused
+    assert "already holds a valid certificate" in refused.stderr
+
+    second = run_agent(server, "carol", "--force", out_dir=out_dir)
+    assert second.rc == 0, second
+    second_cert = load_cert(second.path("cert.pem"))
     assert second_cert.serial_number != first_cert.serial_number
-    assert sorted(os.listdir(out_dir)) == ["ca.pem", "cert.pem", "key.pem"]
+    assert sorted(os.listdir(out_dir)) == [
+        "ca.pem", "cert.pem", "cert.pem.prev", "key.pem", "key.pem.prev",
+        "state"]
+    with open(second.path("cert.pem.prev"), "rb") as f:
+        assert f.read() == first_pem
 
 
 # -- refusals ---------------------------------------------------------------
@@ -486,10 +499,14 @@ def test_push_mode_pending_without_wait(nginx, slapd, responder, run_agent):
     assert result.rc == EXIT_RETRY, result
     assert f"the CA at {ca.url} holds the request for approval (PENDING)" \
         in result.stderr
-    assert "run the agent again later for a new one, or give --wait " \
-        "SECONDS to let it poll the CA" in result.stderr
+    # kept, with its key, for the next run (test_agent_renewal.py resumes
+    # it)
+    assert f"the request is kept in {result.out_dir} (transaction " in \
+        result.stderr
+    assert "the next enroll or renew resumes it, or give --wait SECONDS to " \
+        "let the agent poll the CA" in result.stderr
     assert pki_operations(ca) == [("PKCSReq", "PENDING")]
-    assert result.written() == []
+    assert result.written() == ["pending.der", "state"]
 
 
 def test_push_mode_pending_then_issued_with_wait(nginx, slapd, responder,

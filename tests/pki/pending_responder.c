@@ -4,7 +4,7 @@
  *
  *   pending_responder --port N --dir D [--pending N] [--fail N]
  *       [--fail-text T] [--ra] [--caps "AES,SHA-256,..."]
- *       [--challenge PW]
+ *       [--challenge PW] [--next-ca] [--ca-dir D] [--previous-ca FILE]
  */
 
 #include <arpa/inet.h>
@@ -349,6 +349,9 @@ responder_options(responder_t *r, int *port, int argc, char **argv)
         { "ra", no_argument, NULL, 'r' },
         { "caps", required_argument, NULL, 'c' },
         { "challenge", required_argument, NULL, 'C' },
+        { "next-ca", no_argument, NULL, 'N' },
+        { "ca-dir", required_argument, NULL, 'A' },
+        { "previous-ca", required_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 }
     };
 
@@ -399,6 +402,18 @@ responder_options(responder_t *r, int *port, int argc, char **argv)
             r->challenge = optarg;
             break;
 
+        case 'N':
+            r->next_ca = 1;
+            break;
+
+        case 'A':
+            r->ca_dir = optarg;
+            break;
+
+        case 'P':
+            r->previous_ca_file = optarg;
+            break;
+
         default:
             return -1;
         }
@@ -421,7 +436,8 @@ main(int argc, char **argv)
     if (responder_options(&r, &port, argc, argv) != 0) {
         fprintf(stderr, "usage: pending_responder --port N --dir D "
                 "[--pending N] [--fail N] [--fail-text T] [--ra] "
-                "[--caps LIST] [--challenge PW]\n");
+                "[--caps LIST] [--challenge PW] [--next-ca] "
+                "[--ca-dir D] [--previous-ca FILE]\n");
         return 2;
     }
 

@@ -12,7 +12,16 @@
  *
  * Files in --dir: ca.pem (and ra-sign.pem, ra-encrypt.pem), csr-N.der
  * for each CSR received, and "port", written last, when it accepts.  One
- * line per operation on stdout: "op=... answer=...".
+ * line per operation on stdout: "op=... answer=...", a PKIOperation's
+ * with its message type and signer ("signer_serial=HEX signer=
+ * issued-by-ca|self-signed|other").  A RenewalReq must be signed by a
+ * valid certificate of this CA (or of --previous-ca FILE), else it is
+ * answered FAILURE.
+ *
+ * CA rollover: --next-ca makes a second CA (next-ca.pem, next-ca.key in
+ * --dir) and answers GetNextCACert with it, in a SignedData the current
+ * CA signs; --ca-dir D takes D's next-ca.pem and next-ca.key as the CA,
+ * as the next responder after the switch.
  */
 
 #ifndef PENDING_RESPONDER_H
@@ -45,9 +54,12 @@ typedef struct {
     const char       *caps;           /* GetCACaps answer */
     const char       *challenge;      /* required, or NULL */
     const char       *dir;
+    int               next_ca;        /* announce a next CA */
+    const char       *ca_dir;         /* take the CA from there */
+    const char       *previous_ca_file;
 
-    EVP_PKEY         *ca_key, *ra_key;
-    X509             *ca, *ra_sign, *ra_enc;
+    EVP_PKEY         *ca_key, *ra_key, *next_key;
+    X509             *ca, *ra_sign, *ra_enc, *next, *previous;
 
     responder_txn_t   txns[RESPONDER_TXNS];
     int               ntxns;

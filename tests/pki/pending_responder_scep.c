@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/cms.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/provider.h>
@@ -40,13 +42,97 @@ responder_write_pem(const responder_t *r, const char *file, X509 *cert)
 }
 
 
+static X509 *
+responder_read_pem(const char *dir, const char *file, EVP_PKEY **key)
+{
+    char   path[4096];
+    X509  *cert;
+    FILE  *f;
+
+    if (dir != NULL) {
+        snprintf(path, sizeof(path), "%s/%s", dir, file);
+    } else {
+        snprintf(path, sizeof(path), "%s", file);
+    }
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return NULL;
+    }
+
+    if (key != NULL) {
+        *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+        cert = NULL;
+
+    } else {
+        cert = PEM_read_X509(f, NULL, NULL, NULL);
+    }
+
+    fclose(f);
+
+    return cert;
+}
+
+
+/* The next CA, and its key beside it, for the responder after the switch. */
+static int
+responder_next_init(responder_t *r)
+{
+    int    ok;
+    char   path[4096];
+    FILE  *f;
+
+    r->next_key = test_ca_key(2048);
+    r->next = test_ca_root(r->next_key,
+                           "O=ngx_scep tests,CN=Pending Test CA 2");
+
+    if (r->next == NULL || responder_write_pem(r, "next-ca.pem", r->next)
+                           != 0)
+    {
+        return -1;
+    }
+
+    snprintf(path, sizeof(path), "%s/next-ca.key", r->dir);
+
+    f = fopen(path, "w");
+    if (f == NULL) {
+        return -1;
+    }
+
+    ok = PEM_write_PrivateKey(f, r->next_key, NULL, NULL, 0, NULL, NULL);
+
+    return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+
 int
 responder_pki_init(responder_t *r)
 {
-    r->ca_key = test_ca_key(2048);
-    r->ca = test_ca_root(r->ca_key, "O=ngx_scep tests,CN=Pending Test CA");
+    if (r->ca_dir != NULL) {
+        r->ca = responder_read_pem(r->ca_dir, "next-ca.pem", NULL);
+        responder_read_pem(r->ca_dir, "next-ca.key", &r->ca_key);
 
-    if (r->ca == NULL || responder_write_pem(r, "ca.pem", r->ca) != 0) {
+    } else {
+        r->ca_key = test_ca_key(2048);
+        r->ca = test_ca_root(r->ca_key,
+                             "O=ngx_scep tests,CN=Pending Test CA");
+    }
+
+    if (r->ca == NULL || r->ca_key == NULL
+        || responder_write_pem(r, "ca.pem", r->ca) != 0)
+    {
+        return -1;
+    }
+
+    if (r->previous_ca_file != NULL) {
+        r->previous = responder_read_pem(NULL, r->previous_ca_file, NULL);
+
+        if (r->previous == NULL) {
+            return -1;
+        }
+    }
+
+    if (r->next_ca && responder_next_init(r) != 0) {
         return -1;
     }
 
@@ -87,8 +173,11 @@ responder_pki_free(responder_t *r)
     X509_free(r->ca);
     X509_free(r->ra_sign);
     X509_free(r->ra_enc);
+    X509_free(r->next);
+    X509_free(r->previous);
     EVP_PKEY_free(r->ca_key);
     EVP_PKEY_free(r->ra_key);
+    EVP_PKEY_free(r->next_key);
 }
 
 
@@ -395,11 +484,54 @@ responder_status_name(scep_pki_status_t status)
 }
 
 
+static int responder_issued_by(X509 *cert, X509 *ca);
+
+
+/*
+ * Who signed the request: its serial, and whether this CA issued it and
+ * it is in its validity (what a RenewalReq needs: RFC 8894, section
+ * 3.3.1.2), or it is self-signed (a first PKCSReq).
+ */
+static int
+responder_signer(responder_t *r, X509 *signer, char *serial, size_t size,
+    int *self)
+{
+    char    *hex;
+    BIGNUM  *bn;
+
+    bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(signer), NULL);
+    hex = (bn != NULL) ? BN_bn2hex(bn) : NULL;
+    snprintf(serial, size, "%s", hex != NULL ? hex : "?");
+    OPENSSL_free(hex);
+    BN_free(bn);
+
+    *self = (X509_NAME_cmp(X509_get_subject_name(signer),
+                           X509_get_issuer_name(signer)) == 0
+             && X509_verify(signer, X509_get0_pubkey(signer)) == 1);
+
+    return (responder_issued_by(signer, r->ca)
+            || (r->previous != NULL
+                && responder_issued_by(signer, r->previous)))
+           && X509_cmp_current_time(X509_get0_notBefore(signer)) < 0
+           && X509_cmp_current_time(X509_get0_notAfter(signer)) > 0;
+}
+
+
+static int
+responder_issued_by(X509 *cert, X509 *ca)
+{
+    return X509_NAME_cmp(X509_get_issuer_name(cert),
+                         X509_get_subject_name(ca)) == 0
+           && X509_verify(cert, X509_get0_pubkey(ca)) == 1;
+}
+
+
 static void
 responder_pki_operation(responder_t *r, const char *method,
     const unsigned char *der, size_t len, responder_answer_t *a)
 {
-    int                fail;
+    int                fail, by_ca, self;
+    char               serial[80];
     X509              *requester;
     size_t             env_len, plain_len, content_len;
     scep_msg_t         req, rep;
@@ -425,9 +557,16 @@ responder_pki_operation(responder_t *r, const char *method,
     txn = NULL;
     fail = SCEP_FAIL_BAD_MESSAGE_CHECK;
 
+    by_ca = responder_signer(r, requester, serial, sizeof(serial), &self);
+
     /* single DES allowed: micromdm's scepclient encrypts with it */
     if (env == NULL) {
         printf("op=PKIOperation note=\"no pkcsPKIEnvelope\"\n");
+
+    } else if (req.type == SCEP_MSG_RENEWAL_REQ && !by_ca) {
+        /* a renewal proves itself with a certificate of this CA */
+        printf("op=PKIOperation note=\"RenewalReq not signed by a valid "
+               "certificate of this CA\"\n");
 
     } else if (scep_envelope_open(env, env_len, r->ra ? r->ra_enc : r->ca,
                                   r->ra ? r->ra_key : r->ca_key, 1, &plain,
@@ -471,8 +610,10 @@ responder_pki_operation(responder_t *r, const char *method,
         rep.fail_info = SCEP_FAIL_BAD_REQUEST;
     }
 
-    printf("op=PKIOperation method=%s type=%s tid=%s answer=%s",
-           method, scep_msg_type_name(req.type), req.transaction_id,
+    printf("op=PKIOperation method=%s type=%s msgtype=%d tid=%s "
+           "signer_serial=%s signer=%s answer=%s", method,
+           scep_msg_type_name(req.type), (int) req.type, req.transaction_id,
+           serial, by_ca ? "issued-by-ca" : self ? "self-signed" : "other",
            responder_status_name(rep.status));
 
     if (rep.status == SCEP_STATUS_FAILURE) {
@@ -507,6 +648,61 @@ responder_pki_operation(responder_t *r, const char *method,
 }
 
 
+/*
+ * The next CA in a SignedData signed by the current one (or its RA
+ * signature certificate): in the certificates field, and as a certs-only
+ * PKCS#7 in the signed content.
+ */
+static void
+responder_get_next_ca_cert(responder_t *r, responder_answer_t *a)
+{
+    int               n;
+    BIO              *in;
+    size_t            len;
+    scep_error_t      err;
+    unsigned char    *inner;
+    CMS_ContentInfo  *cms;
+    STACK_OF(X509)   *certs;
+
+    printf("op=GetNextCACert next=%s\n", r->next != NULL ? "yes" : "no");
+
+    if (r->next == NULL) {
+        responder_text(a, 404, "no next CA certificate");
+        return;
+    }
+
+    certs = sk_X509_new_null();
+    sk_X509_push(certs, r->next);
+
+    if (scep_certs_to_pkcs7(certs, &inner, &len, &err) != 0) {
+        sk_X509_free(certs);
+        responder_text(a, 500, err.message);
+        return;
+    }
+
+    in = BIO_new_mem_buf(inner, (int) len);
+    cms = CMS_sign(r->ra ? r->ra_sign : r->ca, r->ra ? r->ra_key : r->ca_key,
+                   certs, in, CMS_BINARY | CMS_NOSMIMECAP);
+
+    a->body = NULL;
+    n = (cms != NULL) ? i2d_CMS_ContentInfo(cms, &a->body) : -1;
+
+    if (n <= 0) {
+        responder_text(a, 500, "cannot sign the next CA certificate");
+
+    } else {
+        a->status = 200;
+        a->content_type = "application/x-x509-next-ca-cert";
+        a->len = (size_t) n;
+    }
+
+    CMS_ContentInfo_free(cms);
+    BIO_free(in);
+    OPENSSL_free(inner);
+    sk_X509_free(certs);
+}
+
+
 void
 responder_handle(responder_t *r, const char *method, const char *operation,
     const unsigned char *message, size_t len, responder_answer_t *a)
@@ -523,6 +719,9 @@ responder_handle(responder_t *r, const char *method, const char *operation,
 
     } else if (strcmp(operation, "GetCACert") == 0) {
         responder_get_ca_cert(r, a);
+
+    } else if (strcmp(operation, "GetNextCACert") == 0) {
+        responder_get_next_ca_cert(r, a);
 
     } else if (strcmp(operation, "PKIOperation") == 0) {
         responder_pki_operation(r, method, message, len, a);
