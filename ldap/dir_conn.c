@@ -1,7 +1,9 @@
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -157,13 +159,16 @@ dir_conn_check_tls(const dir_config_t *cfg, dir_error_t *err)
 
 /*
  * libldap reports a certificate that does not verify with no reason of
- * its own: say what to check.
+ * its own, and one that does not name the host with a sentence an admin
+ * may not connect to the url: say what to check.
  */
 static int
 dir_conn_handshake(const dir_config_t *cfg, LDAP *ld, const char *url,
     dir_error_t *err)
 {
-    int  rc;
+    int           rc, mismatch;
+    char         *diag, host[128];
+    LDAPURLDesc  *lud;
 
     rc = ldap_install_tls(ld);
     if (rc == LDAP_SUCCESS) {
@@ -174,6 +179,30 @@ dir_conn_handshake(const dir_config_t *cfg, LDAP *ld, const char *url,
         return dir_error_set(err, DIR_ERR_TIMEOUT, url,
                              "LDAP server %s: the TLS handshake took longer "
                              "than %ld ms", url, cfg->connect_timeout_ms);
+    }
+
+    diag = NULL;
+    mismatch = ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag)
+               == LDAP_OPT_SUCCESS
+               && diag != NULL
+               && strstr(diag, "hostname does not match") != NULL;
+    ldap_memfree(diag);
+
+    if (mismatch) {
+        host[0] = '\0';
+
+        if (ldap_url_parse(url, &lud) == LDAP_URL_SUCCESS) {
+            snprintf(host, sizeof(host), "%s",
+                     lud->lud_host != NULL ? lud->lud_host : "");
+            ldap_free_urldesc(lud);
+        }
+
+        return dir_error_set(err, DIR_ERR_UNAVAILABLE, url,
+                             "LDAP server %s: its TLS certificate does not "
+                             "name the host \"%s\": use a url with a name "
+                             "or address the certificate lists, or give the "
+                             "server a certificate that names \"%s\"", url,
+                             host, host);
     }
 
     return dir_error_set(err, DIR_ERR_UNAVAILABLE, url,
@@ -285,6 +314,7 @@ dir_conn_open_url(const dir_config_t *cfg, const char *url,
     conn->ld = ld;
     conn->url = url;
     conn->role = role;
+    conn->tls = dir_conn_uses_tls(cfg, url);
 
     if (role == DIR_CONN_SEARCH
         && dir_conn_bind_service(cfg, conn, err) != 0)
@@ -350,21 +380,118 @@ dir_conn_check_health(dir_conn_t *conn, int rc)
 }
 
 
-int
-dir_conn_bind(dir_conn_t *conn, const char *dn, const char *password,
-    size_t password_len, dir_bound_t as)
+static void
+dir_conn_bind_result(dir_conn_t *conn, LDAPMessage *res, int *rc,
+    dir_bind_result_t *r)
 {
-    int            rc;
-    struct berval  cred;
+    int                      has_pp;
+    char                    *diag;
+    ber_int_t                expire, grace;
+    LDAPControl            **ctrls, *pp;
+    LDAPPasswordPolicyError  pperr;
+
+    diag = NULL;
+    ctrls = NULL;
+
+    if (ldap_parse_result(conn->ld, res, rc, NULL, &diag, NULL, &ctrls, 0)
+        != LDAP_SUCCESS)
+    {
+        *rc = LDAP_DECODING_ERROR;
+        return;
+    }
+
+    has_pp = 0;
+    pperr = PP_noError;
+    expire = -1;
+    grace = -1;
+
+    pp = ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, ctrls, NULL);
+
+    if (pp != NULL
+        && ldap_parse_passwordpolicy_control(conn->ld, pp, &expire, &grace,
+                                             &pperr)
+           == LDAP_SUCCESS)
+    {
+        has_pp = 1;
+    }
+
+    if (r != NULL) {
+        dir_bind_outcome(*rc, diag, has_pp, pperr, r);
+        r->grace = has_pp ? grace : -1;
+        r->expire = has_pp ? expire : -1;
+    }
+
+    ldap_memfree(diag);
+    ldap_controls_free(ctrls);
+}
+
+
+int
+dir_conn_bind(const dir_config_t *cfg, dir_conn_t *conn, const char *dn,
+    const char *password, size_t password_len, dir_bound_t as,
+    dir_bind_result_t *r, int *sent)
+{
+    int              rc, msgid, n;
+    struct berval    cred;
+    struct timeval   tv;
+    LDAPMessage     *res;
+    LDAPControl     *pp, *ctrls[2];
+
+    if (r != NULL) {
+        memset(r, 0, sizeof(dir_bind_result_t));
+        r->grace = -1;
+        r->expire = -1;
+    }
+
+    pp = NULL;
+    ctrls[0] = NULL;
+    ctrls[1] = NULL;
+
+    if (cfg->password_policy == 1) {
+        rc = ldap_create_passwordpolicy_control(conn->ld, &pp);
+        if (rc != LDAP_SUCCESS) {
+            conn->bound = DIR_BOUND_NOBODY;
+            return rc;
+        }
+
+        ctrls[0] = pp;
+    }
 
     cred.bv_val = (char *) password;
     cred.bv_len = password_len;
 
-    rc = ldap_sasl_bind_s(conn->ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL,
-                          NULL);
+    rc = ldap_sasl_bind(conn->ld, dn, LDAP_SASL_SIMPLE, &cred,
+                        pp != NULL ? ctrls : NULL, NULL, &msgid);
 
     /* the only reference to the password this client made */
     explicit_bzero(&cred, sizeof(struct berval));
+    ldap_control_free(pp);
+
+    if (rc == LDAP_SUCCESS) {
+        *sent = 1;
+
+        dir_conn_timeval(cfg->timeout_ms, &tv);
+        res = NULL;
+
+        n = ldap_result(conn->ld, msgid, LDAP_MSG_ALL, &tv, &res);
+
+        if (n == 0) {
+            (void) ldap_abandon_ext(conn->ld, msgid, NULL, NULL);
+            rc = LDAP_TIMEOUT;
+
+        } else if (n < 0) {
+            if (ldap_get_option(conn->ld, LDAP_OPT_RESULT_CODE, &rc)
+                != LDAP_OPT_SUCCESS || rc == LDAP_SUCCESS)
+            {
+                rc = LDAP_SERVER_DOWN;
+            }
+
+        } else {
+            dir_conn_bind_result(conn, res, &rc, r);
+        }
+
+        ldap_msgfree(res);
+    }
 
     conn->bound = (rc == LDAP_SUCCESS) ? as : DIR_BOUND_NOBODY;
     dir_conn_check_health(conn, rc);
@@ -374,27 +501,69 @@ dir_conn_bind(dir_conn_t *conn, const char *dn, const char *password,
 
 
 int
-dir_conn_bind_service(const dir_config_t *cfg, dir_conn_t *conn,
-    dir_error_t *err)
+dir_conn_alive(dir_conn_t *conn)
 {
-    int          rc;
-    const char  *dn, *password;
+    int            fd;
+    char           c;
+    ssize_t        n;
+    struct pollfd  pfd;
 
-    dn = cfg->bind_dn != NULL ? cfg->bind_dn : "";
-    password = cfg->bind_password != NULL ? cfg->bind_password : "";
-
-    rc = dir_conn_bind(conn, dn, password, strlen(password),
-                       DIR_BOUND_SERVICE);
-
-    if (rc == LDAP_SUCCESS) {
+    if (ldap_get_option(conn->ld, LDAP_OPT_DESC, &fd) != LDAP_OPT_SUCCESS
+        || fd < 0)
+    {
         return 0;
     }
 
-    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH) {
-        return dir_error_set(err, DIR_ERR_CONFIG, conn->url,
-                             "LDAP server %s refused the service account: "
-                             "%s; check bind_dn and bind_password",
-                             conn->url, ldap_err2string(rc));
+    pfd.fd = fd;
+    pfd.events = POLLIN | POLLRDHUP;
+    pfd.revents = 0;
+
+    if (poll(&pfd, 1, 0) == 0) {
+        return 1;
+    }
+
+    if (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) {
+        return 0;
+    }
+
+    n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    if (n <= 0) {
+        return 0;
+    }
+
+    /*
+     * Bytes on an idle plain connection can only be a notice of
+     * disconnection; under TLS they may be a session ticket as well.
+     */
+    return conn->tls;
+}
+
+
+int
+dir_conn_bind_service(const dir_config_t *cfg, dir_conn_t *conn,
+    dir_error_t *err)
+{
+    int                 rc, sent;
+    const char         *dn, *password;
+    dir_bind_result_t   r;
+
+    dn = cfg->bind_dn != NULL ? cfg->bind_dn : "";
+    password = cfg->bind_password != NULL ? cfg->bind_password : "";
+    sent = 0;
+
+    rc = dir_conn_bind(cfg, conn, dn, password, strlen(password),
+                       DIR_BOUND_SERVICE, &r, &sent);
+
+    if (rc == LDAP_SUCCESS && r.account == DIR_ACCOUNT_USABLE) {
+        return 0;
+    }
+
+    if (rc == LDAP_SUCCESS || rc == LDAP_INVALID_CREDENTIALS
+        || rc == LDAP_INAPPROPRIATE_AUTH)
+    {
+        conn->bound = DIR_BOUND_NOBODY;
+        return dir_error_service_account(err, conn->url, dn, &r);
     }
 
     return dir_error_ldap(err, conn->ld, conn->url, rc,
@@ -422,6 +591,131 @@ dir_conn_search(const dir_config_t *cfg, dir_conn_t *conn, const char *base,
                            NULL, NULL, &tv, sizelimit, res);
 
     dir_conn_check_health(conn, rc);
+
+    return rc;
+}
+
+
+/* Tells the server to drop what is left of a paged search. */
+static void
+dir_conn_page_abandon(const dir_config_t *cfg, dir_conn_t *conn,
+    const char *base, int scope, const char *filter, struct berval *cookie)
+{
+    char             *none[] = { LDAP_NO_ATTRS, NULL };
+    LDAPMessage      *res;
+    LDAPControl      *page, *ctrls[2];
+    struct timeval    tv;
+
+    if (ldap_create_page_control(conn->ld, 0, cookie, 0, &page)
+        != LDAP_SUCCESS)
+    {
+        return;
+    }
+
+    ctrls[0] = page;
+    ctrls[1] = NULL;
+    res = NULL;
+    dir_conn_timeval(cfg->timeout_ms, &tv);
+
+    dir_conn_check_health(conn,
+                          ldap_search_ext_s(conn->ld, base, scope, filter,
+                                            none, 0, ctrls, NULL, &tv, 0,
+                                            &res));
+    ldap_msgfree(res);
+    ldap_control_free(page);
+}
+
+
+int
+dir_conn_search_paged(const dir_config_t *cfg, dir_conn_t *conn,
+    const char *base, dir_scope_t scope, const char *filter, char **attrs,
+    dir_entry_pt each, void *arg, int *stopped)
+{
+    int               rc, err;
+    ber_int_t         count;
+    LDAPMessage      *res, *entry;
+    LDAPControl      *page, *ctrls[2], **rctrls, *found;
+    struct berval     cookie;
+    struct timeval    tv;
+    static const int  scopes[] = {
+        [DIR_SCOPE_BASE] = LDAP_SCOPE_BASE,
+        [DIR_SCOPE_ONE] = LDAP_SCOPE_ONELEVEL,
+        [DIR_SCOPE_SUB] = LDAP_SCOPE_SUBTREE
+    };
+
+    *stopped = 0;
+    cookie.bv_val = NULL;
+    cookie.bv_len = 0;
+
+    for ( ;; ) {
+        rc = ldap_create_page_control(conn->ld, DIR_PAGE_SIZE,
+                                      cookie.bv_len ? &cookie : NULL, 0,
+                                      &page);
+        if (rc != LDAP_SUCCESS) {
+            break;
+        }
+
+        ctrls[0] = page;
+        ctrls[1] = NULL;
+        res = NULL;
+        dir_conn_timeval(cfg->timeout_ms, &tv);
+
+        rc = ldap_search_ext_s(conn->ld, base, scopes[scope], filter, attrs,
+                               0, ctrls, NULL, &tv, 0, &res);
+        ldap_control_free(page);
+        dir_conn_check_health(conn, rc);
+
+        for (entry = ldap_first_entry(conn->ld, res);
+             entry != NULL && *stopped == 0;
+             entry = ldap_next_entry(conn->ld, entry))
+        {
+            *stopped = each(conn, entry, arg);
+        }
+
+        rctrls = NULL;
+        found = NULL;
+
+        if (res != NULL
+            && ldap_parse_result(conn->ld, res, &err, NULL, NULL, NULL,
+                                 &rctrls, 0)
+               == LDAP_SUCCESS)
+        {
+            found = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls,
+                                      NULL);
+        }
+
+        ldap_memfree(cookie.bv_val);
+        cookie.bv_val = NULL;
+        cookie.bv_len = 0;
+
+        if (found != NULL
+            && ldap_parse_pageresponse_control(conn->ld, found, &count,
+                                               &cookie)
+               != LDAP_SUCCESS)
+        {
+            cookie.bv_val = NULL;
+            cookie.bv_len = 0;
+        }
+
+        ldap_controls_free(rctrls);
+        ldap_msgfree(res);
+
+        if (*stopped != 0) {
+            if (cookie.bv_len != 0 && !conn->broken) {
+                dir_conn_page_abandon(cfg, conn, base, scopes[scope], filter,
+                                      &cookie);
+            }
+
+            rc = LDAP_SUCCESS;
+            break;
+        }
+
+        if (rc != LDAP_SUCCESS || cookie.bv_len == 0) {
+            break;
+        }
+    }
+
+    ldap_memfree(cookie.bv_val);
 
     return rc;
 }

@@ -365,7 +365,7 @@ test_service_account(void)
     }
 
     expect_failure(dir, "service account refused", "alice", 5, "alice-pw",
-                   DIR_ERR_CONFIG, NULL);
+                   DIR_ERR_SERVICE_ACCOUNT, NULL);
 
     dir_destroy(dir);
 }
