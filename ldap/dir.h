@@ -178,12 +178,15 @@ typedef enum {
  * the directory serves, compared ignoring ASCII case):
  *   %u  the user part: "jdoe" for "CORP\jdoe", "jdoe@corp.example.test",
  *       "jdoe@CORP" and "jdoe";
- *   %p  the login as user@domain: as typed when it has an "@", else the
- *       user part at the first DNS name of domains ("jdoe@corp.example.
- *       test" for "CORP\jdoe" and "jdoe"), else the user part.
- * A login that names a domain not listed is refused like an unknown user.
- * Without domains the login is taken as typed for both.  Whatever was
- * typed, the canonical name is the entry's username_attribute.
+ *   %p  the login as a user principal name: as typed when it has an "@"
+ *       ("john.doe@corp.example.test"), else the user part, which no
+ *       principal name equals.  As in a Windows logon, "jdoe" and
+ *       "CORP\jdoe" name an account (sAMAccountName), and only the
+ *       user@domain form may also be a userPrincipalName.
+ * A login that names a domain not listed is refused like an unknown user,
+ * after the same search and bind.  Without domains the login is taken as
+ * typed for both.  A login that two entries match is refused.  Whatever
+ * was typed, the canonical name is the entry's username_attribute.
  *
  * group_filter is used for direct membership and for each level of
  * DIR_NESTED_WALK; DIR_NESTED_IN_CHAIN replaces it by
@@ -358,7 +361,7 @@ const char *dir_account_describe(dir_account_t account);
 typedef struct {
     const char  *user;
     size_t       user_len;
-    char         upn[DIR_LOGIN_LEN_MAX + DIR_DOMAIN_LEN_MAX + 2];
+    char         upn[DIR_LOGIN_LEN_MAX + 1];
     size_t       upn_len;
 } dir_login_name_t;
 

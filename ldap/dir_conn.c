@@ -12,6 +12,7 @@
 #include "dir_conn.h"
 #include "dir_error.h"
 #include "dir_tcp.h"
+#include "dir_tls.h"
 
 
 static void
@@ -67,13 +68,14 @@ dir_conn_set_options(const dir_config_t *cfg, LDAP *ld, const char *url,
 }
 
 
+/* any_cert: a connection that only looks at the certificate a server has */
 static int
 dir_conn_set_tls(const dir_config_t *cfg, LDAP *ld, const char *url,
-    dir_error_t *err)
+    int any_cert, dir_error_t *err)
 {
     int  demand, min_protocol, client;
 
-    demand = LDAP_OPT_X_TLS_DEMAND;
+    demand = any_cert ? LDAP_OPT_X_TLS_ALLOW : LDAP_OPT_X_TLS_DEMAND;
     min_protocol = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
     client = 0;
 
@@ -114,14 +116,14 @@ dir_conn_set_tls(const dir_config_t *cfg, LDAP *ld, const char *url,
 
 static int
 dir_conn_set_all(const dir_config_t *cfg, LDAP *ld, const char *url,
-    dir_error_t *err)
+    int any_cert, dir_error_t *err)
 {
     if (dir_conn_set_options(cfg, ld, url, err) != 0) {
         return -1;
     }
 
     if (dir_conn_uses_tls(cfg, url)) {
-        return dir_conn_set_tls(cfg, ld, url, err);
+        return dir_conn_set_tls(cfg, ld, url, any_cert, err);
     }
 
     return 0;
@@ -146,7 +148,7 @@ dir_conn_check_tls(const dir_config_t *cfg, dir_error_t *err)
                                  cfg->urls[i]);
         }
 
-        rc = dir_conn_set_all(cfg, ld, cfg->urls[i], err);
+        rc = dir_conn_set_all(cfg, ld, cfg->urls[i], 0, err);
         ldap_unbind_ext_s(ld, NULL, NULL);
 
         /* every url shares the same TLS settings */
@@ -157,18 +159,57 @@ dir_conn_check_tls(const dir_config_t *cfg, dir_error_t *err)
 }
 
 
+static int dir_conn_connect(const dir_config_t *cfg, const char *url,
+    int any_cert, LDAP **ldp, dir_error_t *err);
+
+
 /*
- * libldap reports a certificate that does not verify with no reason of
- * its own, and one that does not name the host with a sentence an admin
- * may not connect to the url: say what to check.
+ * libldap says "Connect error" both for a certificate that does not
+ * verify and for one that does not name the host: a second connection,
+ * that takes any certificate and sends nothing, fetches the server's to
+ * tell which.
  */
+static void
+dir_conn_explain_tls(const dir_config_t *cfg, const char *url, char *why,
+    size_t size)
+{
+    LDAP           *ld;
+    LDAPURLDesc    *lud;
+    struct berval   cert;
+
+    why[0] = '\0';
+
+    if (ldap_url_parse(url, &lud) != LDAP_URL_SUCCESS) {
+        return;
+    }
+
+    if (dir_conn_connect(cfg, url, 1, &ld, NULL) == 0) {
+        cert.bv_val = NULL;
+        cert.bv_len = 0;
+
+        if (ldap_get_option(ld, LDAP_OPT_X_TLS_PEERCERT, &cert)
+            == LDAP_OPT_SUCCESS
+            && cert.bv_val != NULL)
+        {
+            (void) dir_tls_explain_cert((unsigned char *) cert.bv_val,
+                                        cert.bv_len, lud->lud_host,
+                                        cfg->ca_file, why, size);
+            ber_memfree(cert.bv_val);
+        }
+
+        ldap_unbind_ext_s(ld, NULL, NULL);
+    }
+
+    ldap_free_urldesc(lud);
+}
+
+
 static int
 dir_conn_handshake(const dir_config_t *cfg, LDAP *ld, const char *url,
-    dir_error_t *err)
+    int any_cert, dir_error_t *err)
 {
-    int           rc, mismatch;
-    char         *diag, host[128];
-    LDAPURLDesc  *lud;
+    int   rc;
+    char  why[400];
 
     rc = ldap_install_tls(ld);
     if (rc == LDAP_SUCCESS) {
@@ -181,28 +222,15 @@ dir_conn_handshake(const dir_config_t *cfg, LDAP *ld, const char *url,
                              "than %ld ms", url, cfg->connect_timeout_ms);
     }
 
-    diag = NULL;
-    mismatch = ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag)
-               == LDAP_OPT_SUCCESS
-               && diag != NULL
-               && strstr(diag, "hostname does not match") != NULL;
-    ldap_memfree(diag);
+    why[0] = '\0';
 
-    if (mismatch) {
-        host[0] = '\0';
+    if (!any_cert) {
+        dir_conn_explain_tls(cfg, url, why, sizeof(why));
+    }
 
-        if (ldap_url_parse(url, &lud) == LDAP_URL_SUCCESS) {
-            snprintf(host, sizeof(host), "%s",
-                     lud->lud_host != NULL ? lud->lud_host : "");
-            ldap_free_urldesc(lud);
-        }
-
+    if (why[0] != '\0') {
         return dir_error_set(err, DIR_ERR_UNAVAILABLE, url,
-                             "LDAP server %s: its TLS certificate does not "
-                             "name the host \"%s\": use a url with a name "
-                             "or address the certificate lists, or give the "
-                             "server a certificate that names \"%s\"", url,
-                             host, host);
+                             "LDAP server %s: %s", url, why);
     }
 
     return dir_error_set(err, DIR_ERR_UNAVAILABLE, url,
@@ -215,7 +243,7 @@ dir_conn_handshake(const dir_config_t *cfg, LDAP *ld, const char *url,
 
 static int
 dir_conn_starttls(const dir_config_t *cfg, LDAP *ld, const char *url,
-    dir_error_t *err)
+    int any_cert, dir_error_t *err)
 {
     int             rc;
     char           *oid;
@@ -240,13 +268,13 @@ dir_conn_starttls(const dir_config_t *cfg, LDAP *ld, const char *url,
         return -1;
     }
 
-    return dir_conn_handshake(cfg, ld, url, err);
+    return dir_conn_handshake(cfg, ld, url, any_cert, err);
 }
 
 
 static int
-dir_conn_connect(const dir_config_t *cfg, const char *url, LDAP **ldp,
-    dir_error_t *err)
+dir_conn_connect(const dir_config_t *cfg, const char *url, int any_cert,
+    LDAP **ldp, dir_error_t *err)
 {
     int           fd, rc, port, ldaps;
     LDAP         *ld;
@@ -279,9 +307,10 @@ dir_conn_connect(const dir_config_t *cfg, const char *url, LDAP **ldp,
                              "%s", url, ldap_err2string(rc));
     }
 
-    if (dir_conn_set_all(cfg, ld, url, err) != 0
-        || (ldaps && dir_conn_handshake(cfg, ld, url, err) != 0)
-        || (cfg->starttls && dir_conn_starttls(cfg, ld, url, err) != 0))
+    if (dir_conn_set_all(cfg, ld, url, any_cert, err) != 0
+        || (ldaps && dir_conn_handshake(cfg, ld, url, any_cert, err) != 0)
+        || (cfg->starttls
+            && dir_conn_starttls(cfg, ld, url, any_cert, err) != 0))
     {
         ldap_unbind_ext_s(ld, NULL, NULL);
         return -1;
@@ -300,7 +329,7 @@ dir_conn_open_url(const dir_config_t *cfg, const char *url,
     LDAP        *ld;
     dir_conn_t  *conn;
 
-    if (dir_conn_connect(cfg, url, &ld, err) != 0) {
+    if (dir_conn_connect(cfg, url, 0, &ld, err) != 0) {
         return -1;
     }
 

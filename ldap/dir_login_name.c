@@ -1,7 +1,10 @@
 /*
  * The forms a person types a login in: "jdoe", "CORP\jdoe",
  * "jdoe@corp.example.com", "jdoe@CORP".  The domains of the
- * configuration decide which are this directory's; see dir.h.
+ * configuration decide which are this directory's; see dir.h.  As in a
+ * Windows logon, only the user@domain form is a user principal name:
+ * "jdoe" and "CORP\jdoe" are account names, and %p gets the bare name,
+ * which no principal name equals.
  */
 
 #include <string.h>
@@ -90,38 +93,12 @@ dir_domain_listed(const dir_config_t *cfg, const char *d, size_t len)
 }
 
 
-static const char *
-dir_domain_dns(const dir_config_t *cfg)
-{
-    size_t  i;
-
-    for (i = 0; i < cfg->ndomains; i++) {
-        if (strchr(cfg->domains[i], '.') != NULL) {
-            return cfg->domains[i];
-        }
-    }
-
-    return NULL;
-}
-
-
 static void
-dir_login_name_upn(dir_login_name_t *name, const char *user, size_t ulen,
-    const char *domain)
+dir_login_name_upn(dir_login_name_t *name, const char *s, size_t len)
 {
-    size_t  dlen;
-
-    memcpy(name->upn, user, ulen);
-    name->upn_len = ulen;
-
-    if (domain != NULL) {
-        dlen = strlen(domain);
-        name->upn[ulen] = '@';
-        memcpy(name->upn + ulen + 1, domain, dlen);
-        name->upn_len += 1 + dlen;
-    }
-
-    name->upn[name->upn_len] = '\0';
+    memcpy(name->upn, s, len);
+    name->upn_len = len;
+    name->upn[len] = '\0';
 }
 
 
@@ -141,7 +118,7 @@ dir_login_name_parse(const dir_config_t *cfg, const char *login,
     name->user_len = len;
 
     if (cfg->ndomains == 0) {
-        dir_login_name_upn(name, login, len, NULL);
+        dir_login_name_upn(name, login, len);
         return 0;
     }
 
@@ -157,8 +134,7 @@ dir_login_name_parse(const dir_config_t *cfg, const char *login,
             return -1;
         }
 
-        dir_login_name_upn(name, name->user, name->user_len,
-                           dir_domain_dns(cfg));
+        dir_login_name_upn(name, name->user, name->user_len);
 
         return dir_domain_listed(cfg, login, (size_t) (sep - login)) ? 0 : 1;
     }
@@ -176,13 +152,13 @@ dir_login_name_parse(const dir_config_t *cfg, const char *login,
             return -1;
         }
 
-        dir_login_name_upn(name, login, len, NULL);
+        dir_login_name_upn(name, login, len);
 
         return dir_domain_listed(cfg, at + 1, len - name->user_len - 1)
                ? 0 : 1;
     }
 
-    dir_login_name_upn(name, login, len, dir_domain_dns(cfg));
+    dir_login_name_upn(name, login, len);
 
     return 0;
 }

@@ -87,7 +87,7 @@ cc=${CC:-gcc}
 # shellcheck disable=SC2046,SC2086
 $cc -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -pthread \
     ${SMOKE_CFLAGS:-} -I"$root" "$src/dir_smoke.c" $(ls "$root"/ldap/*.c) \
-    -o "$dir/dir_smoke" -lldap -llber \
+    -o "$dir/dir_smoke" -lldap -llber -lssl -lcrypto \
     || fail "dir_smoke did not build"
 
 # a hung login is a failure too, not a hung run
