@@ -39,7 +39,8 @@ static const struct {
 };
 
 
-/* A growing output bounded by its size; overflow is remembered. */
+/* A growing output bounded by its size; overflow, or a value that cannot
+ * be written back, is remembered. */
 typedef struct {
     char    *p;
     size_t   len;
@@ -84,8 +85,7 @@ dir_dn_put_type(dir_dn_out_t *o, const struct berval *attr)
 
     type[i] = '\0';
 
-    /* the "OID." prefix of old DN strings */
-    t = (strncmp(type, "oid.", 4) == 0) ? type + 4 : type;
+    t = type;
     n = strlen(t);
 
     for (i = 0; dir_dn_types[i].alias != NULL; i++) {
@@ -172,6 +172,12 @@ dir_dn_put_ava(dir_dn_out_t *o, const LDAPAVA *ava)
     dir_dn_put(o, "=", 1);
 
     if (ava->la_flags & LDAP_AVA_BINARY) {
+        /* libldap takes "#" and a space as a BER value of no octets */
+        if (ava->la_value.bv_len == 0) {
+            o->full = 1;
+            return;
+        }
+
         /* a BER value written "#hex": compared as its octets */
         dir_dn_put(o, "#", 1);
 
