@@ -9,6 +9,18 @@
 #include "dir_tls.h"
 
 
+/* Only printable ASCII of what a server sent goes into a message. */
+static void
+dir_tls_printable(char *s)
+{
+    for ( /* void */ ; *s != '\0'; s++) {
+        if (*s < 0x20 || *s > 0x7e) {
+            *s = '?';
+        }
+    }
+}
+
+
 /* The names a certificate holds, for the message: its SANs, or its CN. */
 static void
 dir_tls_names(X509 *x, char *out, size_t size)
@@ -62,12 +74,29 @@ dir_tls_names(X509 *x, char *out, size_t size)
         }
     }
 
-    /* names come from the server: nothing but printable ASCII is shown */
-    for (len = 0; out[len] != '\0'; len++) {
-        if (out[len] < 0x20 || out[len] > 0x7e) {
-            out[len] = '?';
-        }
+    dir_tls_printable(out);
+}
+
+
+int
+dir_tls_cert_names(const unsigned char *der, size_t len, char *out,
+    size_t size)
+{
+    X509                 *x;
+    const unsigned char  *p;
+
+    p = der;
+    x = d2i_X509(NULL, &p, (long) len);
+
+    if (x == NULL || size == 0) {
+        X509_free(x);
+        return -1;
     }
+
+    dir_tls_names(x, out, size);
+    X509_free(x);
+
+    return 0;
 }
 
 
@@ -145,6 +174,8 @@ dir_tls_explain_cert(const unsigned char *der, size_t len, const char *host,
         {
             snprintf(issuer, sizeof(issuer), "an issuer without a name");
         }
+
+        dir_tls_printable(issuer);
 
         snprintf(msg, size, "its TLS certificate, issued by \"%.64s\", does "
                  "not verify with tls_trusted_certificate \"%.128s\" (%s)",

@@ -22,4 +22,13 @@ int dir_tls_explain_cert(const unsigned char *der, size_t len,
     const char *host, const char *ca_file, char *msg, size_t size);
 
 
+/*
+ * The names a certificate (DER) holds, for a message: its DNS names and
+ * addresses, or its common name; printable ASCII only.  0, or -1 when
+ * the certificate cannot be read.
+ */
+int dir_tls_cert_names(const unsigned char *der, size_t len, char *out,
+    size_t size);
+
+
 #endif /* DIR_TLS_H */
