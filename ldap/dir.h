@@ -197,9 +197,10 @@ typedef enum {
  * user in more than max_groups groups is refused with DIR_ERR_LIMIT
  * rather than given a partial list.
  *
- * range_size: values of memberOf (and tokenGroups) asked for per request;
- * 0 takes what the server sends, following AD's ranges (MaxValRange,
- * 1500 by default) to the end either way.
+ * range_size (Active Directory): values of memberOf (and tokenGroups)
+ * asked for per request; 0 takes what the server sends.  Either way AD's
+ * ranges (MaxValRange, 1500 values by default; Samba sends all) are
+ * followed to the end.
  *
  * password_policy: ask for the password policy response control on each
  * user's bind (OpenLDAP's ppolicy overlay), so that an expired, locked or

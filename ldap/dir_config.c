@@ -563,6 +563,12 @@ dir_config_validate_groups(const dir_config_t *cfg, dir_error_t *err)
         break;
 
     case DIR_GROUPS_TOKEN:
+        if (cfg->type == DIR_TYPE_OPENLDAP) {
+            return dir_config_error(err, "groups tokengroups is Active "
+                                    "Directory's: OpenLDAP has no "
+                                    "tokenGroups");
+        }
+
         if (cfg->nested != DIR_NESTED_OFF) {
             return dir_config_error(err, "nested_groups must be off with "
                                     "groups tokengroups, which holds the "
@@ -610,6 +616,12 @@ dir_config_validate_groups(const dir_config_t *cfg, dir_error_t *err)
     if (cfg->max_groups < 1 || cfg->max_groups > DIR_GROUPS_MAX) {
         return dir_config_error(err, "max_groups must be between 1 and %d, "
                                 "not %zu", DIR_GROUPS_MAX, cfg->max_groups);
+    }
+
+    if (cfg->range_size != 0 && cfg->type == DIR_TYPE_OPENLDAP) {
+        return dir_config_error(err, "range_size is Active Directory's: "
+                                "OpenLDAP answers a ranged read with "
+                                "nothing");
     }
 
     if (cfg->range_size > DIR_RANGE_SIZE_MAX) {

@@ -544,14 +544,14 @@ dir_conn_alive(dir_conn_t *conn)
     }
 
     pfd.fd = fd;
-    pfd.events = POLLIN | POLLRDHUP;
+    pfd.events = POLLIN;
     pfd.revents = 0;
 
     if (poll(&pfd, 1, 0) == 0) {
         return 1;
     }
 
-    if (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) {
+    if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) {
         return 0;
     }
 

@@ -770,8 +770,8 @@ test_group_matching(void)
     char           name[160];
     const char    *wanted[] = {
         "sales, emea", "SALES, EMEA", "vertrieb süd", "VERTRIEB SÜD",
-        "ΕΛΛΗΝΙΚΆ", "кириллица", "cn=sales\\2c emea, ou=groups, "
-        "dc=corp,dc=example,dc=test",
+        "ΕΛΛΗΝΙΚΆ", "кириллица",
+        ("cn=sales\\2c emea, ou=groups, dc=corp,dc=example,dc=test"),
         "CN=Vertrieb S\\C3\\BCd,OU=Groups,DC=CORP,DC=EXAMPLE,DC=TEST",
         "engineering", "vpn users"
     };
@@ -932,7 +932,7 @@ test_service_accounts(void)
     dir_error_t    err;
     dir_config_t   cfg;
     char           name[128];
-    const char    *forms[] = { SVC_DN, "svc-portal@" DNS_DOMAIN,
+    const char    *forms[] = { SVC_DN, ("svc-portal@" DNS_DOMAIN),
                                "CORP\\svc-portal" };
     static const struct {
         const char  *dn;

@@ -76,6 +76,9 @@ SPOIL(too_many_domains, cfg->domains = many_domains;
 SPOIL(token_nested, cfg->group_source = DIR_GROUPS_TOKEN;
       cfg->nested = DIR_NESTED_WALK)
 SPOIL(big_range, cfg->range_size = DIR_RANGE_SIZE_MAX + 1)
+SPOIL(openldap_range, cfg->type = DIR_TYPE_OPENLDAP; cfg->range_size = 100)
+SPOIL(openldap_token, cfg->type = DIR_TYPE_OPENLDAP;
+      cfg->group_source = DIR_GROUPS_TOKEN)
 SPOIL(bad_password_policy, cfg->password_policy = 2)
 SPOIL(no_password, cfg->bind_password = NULL)
 SPOIL(password_alone, cfg->bind_dn = NULL)
@@ -164,6 +167,12 @@ static const config_case_t  cases[] = {
     { "range_size too big", spoil_big_range,
       "range_size must be between 0 (as the server sends) and 100000, not "
       "100001" },
+    { "range_size on OpenLDAP", spoil_openldap_range,
+      "range_size is Active Directory's: OpenLDAP answers a ranged read "
+      "with nothing" },
+    { "tokengroups on OpenLDAP", spoil_openldap_token,
+      "groups tokengroups is Active Directory's: OpenLDAP has no "
+      "tokenGroups" },
     { "bad password_policy", spoil_bad_password_policy,
       "password_policy must be on or off" },
     { "bind_dn without password", spoil_no_password,
