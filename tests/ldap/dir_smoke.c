@@ -741,6 +741,19 @@ test_password_policy(void)
           "pwdFailureTime values %d, %d, %d, %d", failures[0], failures[1],
           failures[2], failures[3]);
 
+    /* pooled connections that died meanwhile: tried again, counted once */
+    if (slapd("restart") != 0) {
+        check(0, "ppolicy: restart", "slapd did not restart");
+
+    } else {
+        expect_state(dir, "ppolicy: wrong login after a restart",
+                     "pp-counted", "wrong", DIR_ERR_BAD_CREDENTIALS,
+                     DIR_ACCOUNT_USABLE, 0);
+        failures[0] = admin_count_values(counted, "pwdFailureTime");
+        check(failures[0] == 4, "ppolicy: one failure across a restart",
+              "pwdFailureTime values %d", failures[0]);
+    }
+
     dir_destroy(dir);
 
     /* without the control slapd says nothing: a wrong password it seems */
