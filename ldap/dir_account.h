@@ -1,7 +1,7 @@
 /*
- * Account states from a bind's answer (Active Directory's "data" codes,
- * the password policy control), and the binary values of AD (objectSid,
- * objectGUID) as text.  Pure functions, unit-tested without a server.
+ * Account states from a bind's answer: Active Directory's "data" codes,
+ * the password policy control.  Pure functions, unit-tested without a
+ * server.
  */
 
 #ifndef DIR_ACCOUNT_H
@@ -38,11 +38,5 @@ dir_account_t dir_ad_account(unsigned code, int *verified);
  */
 void dir_bind_outcome(int rc, const char *diagnostic, int has_ppolicy,
     LDAPPasswordPolicyError pperr, dir_bind_result_t *r);
-
-/* Copies a binary SID with its last sub-authority replaced by rid (the
- * primary group's SID from the user's); returns its length, or -1. */
-int dir_sid_with_rid(const unsigned char *sid, size_t len,
-    unsigned long rid, unsigned char *out, size_t size);
-
 
 #endif /* DIR_ACCOUNT_H */

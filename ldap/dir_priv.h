@@ -67,6 +67,13 @@ int dir_domain_valid(const char *s, size_t len);
 const char *dir_dn_domain(const char *dn);
 
 /*
+ * Copies a binary SID with its last sub-authority replaced by rid (the
+ * primary group's SID from the user's); returns its length, or -1.
+ */
+int dir_sid_with_rid(const unsigned char *sid, size_t len,
+    unsigned long rid, unsigned char *out, size_t size);
+
+/*
  * An attribute description as AD answers a ranged read: "memberOf" (1),
  * or "memberOf;range=0-1499" / "memberOf;range=1500-*" (0, with lo, hi
  * and last set), for attr compared ignoring case; -1 for anything else.
