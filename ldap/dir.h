@@ -52,7 +52,8 @@ typedef enum {
  *   WORKSTATION          531    -                  no
  *
  * (Samba 4.17 and slapd 2.5 were seen doing so; Active Directory is
- * documented to.)  A state that a wrong password also gets reveals
+ * documented to.  slapd says accountLocked only with ppolicy_use_lockout;
+ * without it a locked account looks like a wrong password.)  A state that a wrong password also gets reveals
  * nothing about the password, but tells that the account exists: it is
  * reported as DIR_ERR_BAD_CREDENTIALS, with account set for the log.
  * The others come only after the password was proven right: they are
@@ -79,11 +80,12 @@ typedef enum {
  * Its account field may say LOCKED (see dir_account_t).
  *
  * DIR_ERR_ACCOUNT has account set and password_verified 1; its message
- * is for the log ("the account is disabled (AD data 533)").
+ * is for the log ("the password is right, but the account is disabled
+ * (AD data 533)"); dir_account_describe() has a phrase for users.
  *
  * DIR_ERR_SERVICE_ACCOUNT: the service account (bind_dn) was refused;
- * the message says why in the server's terms ("its password has
- * expired"), account says the same as a code.
+ * the message names it and says why in the server's terms ("the
+ * password has expired (AD data 532)"), account says the same as a code.
  */
 typedef struct {
     dir_code_t     code;

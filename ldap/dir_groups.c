@@ -15,7 +15,7 @@
 
 
 /* Groups of one level looked up by one search in a nested walk. */
-#define DIR_WALK_BATCH   16
+#define DIR_WALK_BATCH   64
 
 /* SIDs resolved by one search: a filter of at most about 60 KB. */
 #define DIR_SID_CHUNK    256
