@@ -15,6 +15,20 @@
 #include "dir_tls.h"
 
 
+/*
+ * The peer's half-close, which tells a closed TLS connection from one
+ * with a session ticket waiting; Linux's, named by <poll.h> only with
+ * _GNU_SOURCE, which the core is not built with.
+ */
+#if defined(__linux__) && !defined(POLLRDHUP)
+#define POLLRDHUP  0x2000
+#endif
+
+#ifndef POLLRDHUP
+#define POLLRDHUP  0
+#endif
+
+
 static void
 dir_conn_timeval(long ms, struct timeval *tv)
 {
@@ -544,14 +558,14 @@ dir_conn_alive(dir_conn_t *conn)
     }
 
     pfd.fd = fd;
-    pfd.events = POLLIN;
+    pfd.events = POLLIN | POLLRDHUP;
     pfd.revents = 0;
 
     if (poll(&pfd, 1, 0) == 0) {
         return 1;
     }
 
-    if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+    if (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) {
         return 0;
     }
 
