@@ -3,7 +3,8 @@
 #   make              the module (build/ngx_http_scep_module.so) and tools
 #   make unit         core unit tests, built with AddressSanitizer and UBSan
 #   make check-layers the layers point down, no two files in a circle
-#   make integration  end-to-end tests against slapd, scepserver and nginx
+#   make integration  end-to-end tests against slapd, Samba's AD DC,
+#                     scepserver and nginx
 #   make test         all of them (also with a sanitizer build of the
 #                     module, and the fuzz targets' seeds), after
 #                     installing what they need
@@ -139,6 +140,7 @@ check-layers: all $(AGENT_UNIT_OBJS)
 
 integration: all
 	sh tests/ldap/run.sh
+	sh tests/ldap/ad_run.sh
 	$(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
 
 test: deps

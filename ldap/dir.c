@@ -68,10 +68,8 @@ dir_create(const dir_config_t *cfg, dir_error_t *err)
         return NULL;
     }
 
-    dir->cfg = *cfg;
-    dir->group_base_dn = (cfg->group_base_dn != NULL
-                          && cfg->group_base_dn[0] != '\0')
-                         ? cfg->group_base_dn : cfg->base_dn;
+    dir_config_effective(cfg, &dir->cfg);
+    dir->group_base_dn = dir->cfg.group_base_dn;
 
     if (cfg->cache_ttl_s > 0) {
         dir->cache = dir_cache_create(cfg->cache_ttl_s,
@@ -125,8 +123,13 @@ dir_user_free(dir_user_t *user)
 
     free(user->dn);
     free(user->username);
+    free(user->guid);
+    free(user->sid);
+    free(user->upn);
     dir_strings_free(user->groups, user->ngroups);
     dir_strings_free(user->mails, user->nmails);
 
     memset(user, 0, sizeof(dir_user_t));
+    user->grace_logins = -1;
+    user->expires_in_s = -1;
 }

@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -15,7 +16,41 @@
 #define DIR_ATTR_LEN_MAX        64
 
 
-static const char  *dir_default_mail_attrs[] = { "mail" };
+static const char  *dir_openldap_mail_attrs[] = { "mail" };
+static const char  *dir_ad_mail_attrs[] = { "mail", "proxyAddresses" };
+
+
+/* What a type fills in; NULL where it has no default. */
+typedef struct {
+    const char           *user_filter;
+    const char           *username_attr;
+    dir_group_source_t    group_source;
+    const char           *group_filter;
+    const char          **mail_attrs;
+    size_t                nmail_attrs;
+    int                   password_policy;
+} dir_type_defaults_t;
+
+
+static const dir_type_defaults_t  dir_type_defaults[] = {
+
+    [DIR_TYPE_GENERIC] = {
+        NULL, "uid", DIR_GROUPS_MEMBEROF,
+        "(&(objectClass=groupOfNames)(member=%d))",
+        dir_openldap_mail_attrs, 1, 0 },
+
+    [DIR_TYPE_ACTIVE_DIRECTORY] = {
+        "(&(objectCategory=person)(objectClass=user)"
+        "(|(sAMAccountName=%u)(userPrincipalName=%p)))",
+        "sAMAccountName", DIR_GROUPS_TOKEN,
+        "(&(objectClass=group)(member=%d))",
+        dir_ad_mail_attrs, 2, 0 },
+
+    [DIR_TYPE_OPENLDAP] = {
+        "(&(objectClass=inetOrgPerson)(uid=%u))", "uid",
+        DIR_GROUPS_MEMBEROF, "(&(objectClass=groupOfNames)(member=%d))",
+        dir_openldap_mail_attrs, 1, 1 },
+};
 
 
 void
@@ -23,23 +58,72 @@ dir_config_init(dir_config_t *cfg)
 {
     memset(cfg, 0, sizeof(dir_config_t));
 
+    cfg->type = DIR_TYPE_GENERIC;
     cfg->scope = DIR_SCOPE_SUB;
-    cfg->username_attr = "uid";
 
-    cfg->group_source = DIR_GROUPS_MEMBEROF;
-    cfg->group_filter = "(&(objectClass=groupOfNames)(member=%d))";
-    cfg->nested = DIR_NESTED_OFF;
+    cfg->group_source = DIR_GROUPS_UNSET;
+    cfg->nested = DIR_NESTED_UNSET;
     cfg->nested_depth = 5;
-
-    cfg->mail_attrs = dir_default_mail_attrs;
-    cfg->nmail_attrs = 1;
+    cfg->password_policy = -1;
 
     cfg->connect_timeout_ms = 5000;
     cfg->timeout_ms = 10000;
     cfg->pool_size = 8;
     cfg->cache_ttl_s = 60;
     cfg->cache_max_entries = 10000;
-    cfg->max_groups = 256;
+    cfg->max_groups = DIR_GROUPS_DEFAULT;
+}
+
+
+void
+dir_config_effective(const dir_config_t *cfg, dir_config_t *eff)
+{
+    const dir_type_defaults_t  *d;
+
+    *eff = *cfg;
+
+    if ((unsigned) cfg->type > DIR_TYPE_OPENLDAP) {
+        /* dir_config_validate() refuses it */
+        return;
+    }
+
+    d = &dir_type_defaults[cfg->type];
+
+    if (eff->user_filter == NULL) {
+        eff->user_filter = d->user_filter;
+    }
+
+    if (eff->username_attr == NULL) {
+        eff->username_attr = d->username_attr;
+    }
+
+    if (eff->group_source == DIR_GROUPS_UNSET) {
+        eff->group_source = d->group_source;
+    }
+
+    if (eff->group_filter == NULL) {
+        eff->group_filter = d->group_filter;
+    }
+
+    if (eff->nested == DIR_NESTED_UNSET) {
+        eff->nested = DIR_NESTED_OFF;
+    }
+
+    if (eff->mail_attrs == NULL && eff->nmail_attrs == 0) {
+        eff->mail_attrs = d->mail_attrs;
+        eff->nmail_attrs = d->nmail_attrs;
+    }
+
+    if (eff->password_policy < 0) {
+        eff->password_policy = d->password_policy;
+    }
+
+    /* AD's groups live anywhere in the domain, not only under base_dn */
+    if (eff->group_base_dn == NULL || eff->group_base_dn[0] == '\0') {
+        eff->group_base_dn = (cfg->type == DIR_TYPE_ACTIVE_DIRECTORY
+                              && cfg->base_dn != NULL)
+                             ? dir_dn_domain(cfg->base_dn) : cfg->base_dn;
+    }
 }
 
 
@@ -139,6 +223,52 @@ dir_config_check_dn(const char *name, const char *dn, int required,
 }
 
 
+/*
+ * Active Directory takes a simple bind by DN, by user principal name and
+ * by down-level logon name; other servers only by DN.
+ */
+static int
+dir_config_check_bind_dn(const char *dn, dir_error_t *err)
+{
+    size_t       len;
+    const char  *sep;
+
+    if (dn == NULL || dn[0] == '\0' || strchr(dn, '=') != NULL) {
+        return dir_config_check_dn("bind_dn", dn, 0, err);
+    }
+
+    len = strlen(dn);
+
+    if (len > DIR_DN_LEN_MAX || !dir_name_usable(dn, len)) {
+        goto bad;
+    }
+
+    sep = strchr(dn, '\\');
+
+    if (sep != NULL) {
+        if (sep > dn && sep[1] != '\0' && strchr(sep + 1, '\\') == NULL
+            && dir_domain_valid(dn, sep - dn))
+        {
+            return 0;
+        }
+
+        goto bad;
+    }
+
+    sep = strrchr(dn, '@');
+
+    if (sep != NULL && sep > dn && dir_domain_valid(sep + 1, strlen(sep + 1)))
+    {
+        return 0;
+    }
+
+bad:
+
+    return dir_config_error(err, "bind_dn \"%.200s\" is not a DN, a "
+                            "user@domain name or a DOMAIN\\user name", dn);
+}
+
+
 /* An attribute type: a name (RFC 4512 keystring) or a numeric OID. */
 static int
 dir_config_attr_valid(const char *attr)
@@ -196,12 +326,12 @@ dir_config_check_attr(const char *name, const char *attr, dir_error_t *err)
 
 
 /*
- * A filter template must hold its placeholder, no other "%" sequence, and
- * be one parenthesized filter; the server checks the rest.
+ * A filter template must hold one of its placeholders, no other "%"
+ * sequence, and be one parenthesized filter; the server checks the rest.
  */
 static int
-dir_config_check_filter(const char *name, const char *tpl, char placeholder,
-    const char *meaning, dir_error_t *err)
+dir_config_check_filter(const char *name, const char *tpl,
+    const char *placeholders, const char *meaning, dir_error_t *err)
 {
     int          depth, found;
     const char  *p;
@@ -221,13 +351,17 @@ dir_config_check_filter(const char *name, const char *tpl, char placeholder,
     for (p = tpl; *p != '\0'; p++) {
 
         if (*p == '%' && depth > 0) {
-            if (p[1] != placeholder && p[1] != '%') {
-                return dir_config_error(err, "%s has a stray %%: only %%%c "
+            if (p[1] == '\0'
+                || (p[1] != '%' && strchr(placeholders, p[1]) == NULL))
+            {
+                return dir_config_error(err, "%s has a stray %%: only %s "
                                         "and %%%% are understood", name,
-                                        placeholder);
+                                        placeholders[1] != '\0'
+                                        ? "%u, %p" : placeholders[0] == 'd'
+                                        ? "%d" : "%u");
             }
 
-            found |= (p[1] == placeholder);
+            found |= (p[1] != '%');
             p++;
             continue;
         }
@@ -247,13 +381,13 @@ dir_config_check_filter(const char *name, const char *tpl, char placeholder,
 
     if (*p != '\0' || depth != 0) {
         return dir_config_error(err, "%s \"%s\" is not one filter in "
-                                "parentheses, as in (uid=%%%c)", name, tpl,
-                                placeholder);
+                                "parentheses, as in (%s=%%%c)", name, tpl,
+                                placeholders[0] == 'd' ? "member" : "uid",
+                                placeholders[0]);
     }
 
     if (!found) {
-        return dir_config_error(err, "%s must contain %%%c where %s goes",
-                                name, placeholder, meaning);
+        return dir_config_error(err, "%s must contain %s", name, meaning);
     }
 
     return 0;
@@ -305,7 +439,7 @@ dir_config_validate_servers(const dir_config_t *cfg, dir_error_t *err)
                                 "file of CA certificates in PEM");
     }
 
-    if (dir_config_check_dn("bind_dn", cfg->bind_dn, 0, err) != 0) {
+    if (dir_config_check_bind_dn(cfg->bind_dn, err) != 0) {
         return -1;
     }
 
@@ -329,6 +463,37 @@ dir_config_validate_servers(const dir_config_t *cfg, dir_error_t *err)
 
 
 static int
+dir_config_check_domains(const dir_config_t *cfg, dir_error_t *err)
+{
+    size_t       i;
+    const char  *d;
+
+    if (cfg->ndomains > DIR_DOMAINS_MAX) {
+        return dir_config_error(err, "domains lists %zu names, at most %d "
+                                "are allowed", cfg->ndomains,
+                                DIR_DOMAINS_MAX);
+    }
+
+    if (cfg->ndomains > 0 && cfg->domains == NULL) {
+        return dir_config_error(err, "domains is missing its list");
+    }
+
+    for (i = 0; i < cfg->ndomains; i++) {
+        d = cfg->domains[i];
+
+        if (d == NULL || !dir_domain_valid(d, strlen(d))) {
+            return dir_config_error(err, "domains \"%.64s\" is neither a "
+                                    "NetBIOS domain name (as CORP) nor a DNS "
+                                    "one (as corp.example.com)",
+                                    d != NULL ? d : "");
+        }
+    }
+
+    return 0;
+}
+
+
+static int
 dir_config_validate_user(const dir_config_t *cfg, dir_error_t *err)
 {
     size_t  i;
@@ -343,10 +508,18 @@ dir_config_validate_user(const dir_config_t *cfg, dir_error_t *err)
         return dir_config_error(err, "scope must be base, one or sub");
     }
 
-    if (dir_config_check_filter("user_filter", cfg->user_filter, 'u',
-                                "the login name", err) != 0
+    if (cfg->user_filter == NULL) {
+        return dir_config_error(err, "user_filter is required, or a type "
+                                "(active_directory, openldap) whose default "
+                                "fits the directory");
+    }
+
+    if (dir_config_check_filter("user_filter", cfg->user_filter, "up",
+                                "%u where the login name goes (or %p for "
+                                "the login as user@domain)", err) != 0
         || dir_config_check_attr("username_attribute", cfg->username_attr,
-                                 err) != 0)
+                                 err) != 0
+        || dir_config_check_domains(cfg, err) != 0)
     {
         return -1;
     }
@@ -389,10 +562,26 @@ dir_config_validate_groups(const dir_config_t *cfg, dir_error_t *err)
     case DIR_GROUPS_MEMBEROF:
         break;
 
+    case DIR_GROUPS_TOKEN:
+        if (cfg->type == DIR_TYPE_OPENLDAP) {
+            return dir_config_error(err, "groups tokengroups is Active "
+                                    "Directory's: OpenLDAP has no "
+                                    "tokenGroups");
+        }
+
+        if (cfg->nested != DIR_NESTED_OFF) {
+            return dir_config_error(err, "nested_groups must be off with "
+                                    "groups tokengroups, which holds the "
+                                    "nested groups already");
+        }
+
+        break;
+
     case DIR_GROUPS_SEARCH:
         if (cfg->nested != DIR_NESTED_IN_CHAIN
             && dir_config_check_filter("group_filter", cfg->group_filter,
-                                       'd', "the user's DN", err) != 0)
+                                       "d", "%d where the user's DN goes",
+                                       err) != 0)
         {
             return -1;
         }
@@ -400,8 +589,8 @@ dir_config_validate_groups(const dir_config_t *cfg, dir_error_t *err)
         break;
 
     default:
-        return dir_config_error(err, "groups must be memberof, search or "
-                                "off");
+        return dir_config_error(err, "groups must be memberof, search, "
+                                "tokengroups or off");
     }
 
     if (dir_config_check_dn("group_base_dn", cfg->group_base_dn, 0, err)
@@ -429,14 +618,41 @@ dir_config_validate_groups(const dir_config_t *cfg, dir_error_t *err)
                                 "not %zu", DIR_GROUPS_MAX, cfg->max_groups);
     }
 
+    if (cfg->range_size != 0 && cfg->type == DIR_TYPE_OPENLDAP) {
+        return dir_config_error(err, "range_size is Active Directory's: "
+                                "OpenLDAP answers a ranged read with "
+                                "nothing");
+    }
+
+    if (cfg->range_size > DIR_RANGE_SIZE_MAX) {
+        return dir_config_error(err, "range_size must be between 0 (as the "
+                                "server sends) and %d, not %zu",
+                                DIR_RANGE_SIZE_MAX, cfg->range_size);
+    }
+
     return 0;
 }
 
 
 int
-dir_config_validate(const dir_config_t *cfg, dir_error_t *err)
+dir_config_validate(const dir_config_t *conf, dir_error_t *err)
 {
+    dir_config_t         eff;
+    const dir_config_t  *cfg;
+
     dir_error_clear(err);
+
+    if ((unsigned) conf->type > DIR_TYPE_OPENLDAP) {
+        return dir_config_error(err, "type must be active_directory, "
+                                "openldap or generic");
+    }
+
+    dir_config_effective(conf, &eff);
+    cfg = &eff;
+
+    if (cfg->password_policy != 0 && cfg->password_policy != 1) {
+        return dir_config_error(err, "password_policy must be on or off");
+    }
 
     if (dir_config_validate_servers(cfg, err) != 0
         || dir_config_validate_user(cfg, err) != 0
@@ -466,6 +682,70 @@ dir_config_validate(const dir_config_t *cfg, dir_error_t *err)
 }
 
 
+static void
+dir_config_warn(char *buf, size_t size, size_t *len, int *n,
+    const char *text)
+{
+    int  w;
+
+    if (*len < size) {
+        w = snprintf(buf + *len, size - *len, "%s%s", *n ? "; " : "", text);
+        *len += (w > 0) ? (size_t) w : 0;
+    }
+
+    (*n)++;
+}
+
+
+int
+dir_config_warnings(const dir_config_t *cfg, char *buf, size_t size)
+{
+    int     n;
+    size_t  i, len;
+
+    n = 0;
+    len = 0;
+
+    if (size > 0) {
+        buf[0] = '\0';
+    }
+
+    if (cfg->type == DIR_TYPE_GENERIC && cfg->username_attr == NULL) {
+        dir_config_warn(buf, size, &len, &n,
+                        "username_attribute is not set: uid is assumed; set "
+                        "the attribute that holds each user's login name, "
+                        "as the directory spells it (or set type)");
+    }
+
+    if (cfg->type != DIR_TYPE_ACTIVE_DIRECTORY) {
+        return n;
+    }
+
+    if (cfg->ndomains == 0) {
+        dir_config_warn(buf, size, &len, &n,
+                        "domains is not set: DOMAIN\\user and user@domain "
+                        "logins are searched as typed; list the domain's "
+                        "NetBIOS and DNS names, as in \"domains CORP "
+                        "corp.example.com\"");
+    }
+
+    for (i = 0; i < cfg->nurls && cfg->urls != NULL; i++) {
+        if (!cfg->starttls && cfg->urls[i] != NULL
+            && strncasecmp(cfg->urls[i], "ldap://", 7) == 0)
+        {
+            dir_config_warn(buf, size, &len, &n,
+                            "url is a plain ldap:// url without starttls: "
+                            "Active Directory and Samba refuse simple binds "
+                            "that are not protected; use ldaps:// or "
+                            "starttls on");
+            break;
+        }
+    }
+
+    return n;
+}
+
+
 typedef struct {
     const char  *word;
     int          value;
@@ -485,6 +765,31 @@ dir_parse_word(const char *name, const dir_word_t *words,
 
     return dir_config_error(err, "%s \"%.64s\" is not one of %s", name,
                             word != NULL ? word : "", accepted);
+}
+
+
+int
+dir_parse_type(const char *word, dir_type_t *type, dir_error_t *err)
+{
+    int                      value;
+    static const dir_word_t  words[] = {
+        { "active_directory", DIR_TYPE_ACTIVE_DIRECTORY },
+        { "ad", DIR_TYPE_ACTIVE_DIRECTORY },
+        { "openldap", DIR_TYPE_OPENLDAP },
+        { "generic", DIR_TYPE_GENERIC },
+        { NULL, 0 }
+    };
+
+    if (dir_parse_word("type", words, "active_directory, openldap, generic",
+                       word, &value, err)
+        != 0)
+    {
+        return -1;
+    }
+
+    *type = (dir_type_t) value;
+
+    return 0;
 }
 
 
@@ -519,12 +824,13 @@ dir_parse_group_source(const char *word, dir_group_source_t *source,
     static const dir_word_t  words[] = {
         { "memberof", DIR_GROUPS_MEMBEROF },
         { "search", DIR_GROUPS_SEARCH },
+        { "tokengroups", DIR_GROUPS_TOKEN },
         { "off", DIR_GROUPS_NONE },
         { NULL, 0 }
     };
 
-    if (dir_parse_word("groups", words, "memberof, search, off", word,
-                       &value, err)
+    if (dir_parse_word("groups", words, "memberof, search, tokengroups, off",
+                       word, &value, err)
         != 0)
     {
         return -1;

@@ -1,7 +1,9 @@
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -10,6 +12,21 @@
 #include "dir_conn.h"
 #include "dir_error.h"
 #include "dir_tcp.h"
+#include "dir_tls.h"
+
+
+/*
+ * The peer's half-close, which tells a closed TLS connection from one
+ * with a session ticket waiting; Linux's, named by <poll.h> only with
+ * _GNU_SOURCE, which the core is not built with.
+ */
+#if defined(__linux__) && !defined(POLLRDHUP)
+#define POLLRDHUP  0x2000
+#endif
+
+#ifndef POLLRDHUP
+#define POLLRDHUP  0
+#endif
 
 
 static void
@@ -65,13 +82,14 @@ dir_conn_set_options(const dir_config_t *cfg, LDAP *ld, const char *url,
 }
 
 
+/* any_cert: a connection that only looks at the certificate a server has */
 static int
 dir_conn_set_tls(const dir_config_t *cfg, LDAP *ld, const char *url,
-    dir_error_t *err)
+    int any_cert, dir_error_t *err)
 {
     int  demand, min_protocol, client;
 
-    demand = LDAP_OPT_X_TLS_DEMAND;
+    demand = any_cert ? LDAP_OPT_X_TLS_ALLOW : LDAP_OPT_X_TLS_DEMAND;
     min_protocol = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
     client = 0;
 
@@ -112,14 +130,14 @@ dir_conn_set_tls(const dir_config_t *cfg, LDAP *ld, const char *url,
 
 static int
 dir_conn_set_all(const dir_config_t *cfg, LDAP *ld, const char *url,
-    dir_error_t *err)
+    int any_cert, dir_error_t *err)
 {
     if (dir_conn_set_options(cfg, ld, url, err) != 0) {
         return -1;
     }
 
     if (dir_conn_uses_tls(cfg, url)) {
-        return dir_conn_set_tls(cfg, ld, url, err);
+        return dir_conn_set_tls(cfg, ld, url, any_cert, err);
     }
 
     return 0;
@@ -144,7 +162,7 @@ dir_conn_check_tls(const dir_config_t *cfg, dir_error_t *err)
                                  cfg->urls[i]);
         }
 
-        rc = dir_conn_set_all(cfg, ld, cfg->urls[i], err);
+        rc = dir_conn_set_all(cfg, ld, cfg->urls[i], 0, err);
         ldap_unbind_ext_s(ld, NULL, NULL);
 
         /* every url shares the same TLS settings */
@@ -155,15 +173,57 @@ dir_conn_check_tls(const dir_config_t *cfg, dir_error_t *err)
 }
 
 
+static int dir_conn_connect(const dir_config_t *cfg, const char *url,
+    int any_cert, LDAP **ldp, dir_error_t *err);
+
+
 /*
- * libldap reports a certificate that does not verify with no reason of
- * its own: say what to check.
+ * libldap says "Connect error" both for a certificate that does not
+ * verify and for one that does not name the host: a second connection,
+ * that takes any certificate and sends nothing, fetches the server's to
+ * tell which.
  */
+static void
+dir_conn_explain_tls(const dir_config_t *cfg, const char *url, char *why,
+    size_t size)
+{
+    LDAP           *ld;
+    LDAPURLDesc    *lud;
+    struct berval   cert;
+
+    why[0] = '\0';
+
+    if (ldap_url_parse(url, &lud) != LDAP_URL_SUCCESS) {
+        return;
+    }
+
+    if (dir_conn_connect(cfg, url, 1, &ld, NULL) == 0) {
+        cert.bv_val = NULL;
+        cert.bv_len = 0;
+
+        if (ldap_get_option(ld, LDAP_OPT_X_TLS_PEERCERT, &cert)
+            == LDAP_OPT_SUCCESS
+            && cert.bv_val != NULL)
+        {
+            (void) dir_tls_explain_cert((unsigned char *) cert.bv_val,
+                                        cert.bv_len, lud->lud_host,
+                                        cfg->ca_file, why, size);
+            ber_memfree(cert.bv_val);
+        }
+
+        ldap_unbind_ext_s(ld, NULL, NULL);
+    }
+
+    ldap_free_urldesc(lud);
+}
+
+
 static int
 dir_conn_handshake(const dir_config_t *cfg, LDAP *ld, const char *url,
-    dir_error_t *err)
+    int any_cert, dir_error_t *err)
 {
-    int  rc;
+    int   rc;
+    char  why[400];
 
     rc = ldap_install_tls(ld);
     if (rc == LDAP_SUCCESS) {
@@ -176,6 +236,17 @@ dir_conn_handshake(const dir_config_t *cfg, LDAP *ld, const char *url,
                              "than %ld ms", url, cfg->connect_timeout_ms);
     }
 
+    why[0] = '\0';
+
+    if (!any_cert) {
+        dir_conn_explain_tls(cfg, url, why, sizeof(why));
+    }
+
+    if (why[0] != '\0') {
+        return dir_error_set(err, DIR_ERR_UNAVAILABLE, url,
+                             "LDAP server %s: %s", url, why);
+    }
+
     return dir_error_set(err, DIR_ERR_UNAVAILABLE, url,
                          "LDAP server %s: the TLS handshake failed (%s); "
                          "check that its certificate verifies with "
@@ -186,7 +257,7 @@ dir_conn_handshake(const dir_config_t *cfg, LDAP *ld, const char *url,
 
 static int
 dir_conn_starttls(const dir_config_t *cfg, LDAP *ld, const char *url,
-    dir_error_t *err)
+    int any_cert, dir_error_t *err)
 {
     int             rc;
     char           *oid;
@@ -211,13 +282,13 @@ dir_conn_starttls(const dir_config_t *cfg, LDAP *ld, const char *url,
         return -1;
     }
 
-    return dir_conn_handshake(cfg, ld, url, err);
+    return dir_conn_handshake(cfg, ld, url, any_cert, err);
 }
 
 
 static int
-dir_conn_connect(const dir_config_t *cfg, const char *url, LDAP **ldp,
-    dir_error_t *err)
+dir_conn_connect(const dir_config_t *cfg, const char *url, int any_cert,
+    LDAP **ldp, dir_error_t *err)
 {
     int           fd, rc, port, ldaps;
     LDAP         *ld;
@@ -250,9 +321,10 @@ dir_conn_connect(const dir_config_t *cfg, const char *url, LDAP **ldp,
                              "%s", url, ldap_err2string(rc));
     }
 
-    if (dir_conn_set_all(cfg, ld, url, err) != 0
-        || (ldaps && dir_conn_handshake(cfg, ld, url, err) != 0)
-        || (cfg->starttls && dir_conn_starttls(cfg, ld, url, err) != 0))
+    if (dir_conn_set_all(cfg, ld, url, any_cert, err) != 0
+        || (ldaps && dir_conn_handshake(cfg, ld, url, any_cert, err) != 0)
+        || (cfg->starttls
+            && dir_conn_starttls(cfg, ld, url, any_cert, err) != 0))
     {
         ldap_unbind_ext_s(ld, NULL, NULL);
         return -1;
@@ -271,7 +343,7 @@ dir_conn_open_url(const dir_config_t *cfg, const char *url,
     LDAP        *ld;
     dir_conn_t  *conn;
 
-    if (dir_conn_connect(cfg, url, &ld, err) != 0) {
+    if (dir_conn_connect(cfg, url, 0, &ld, err) != 0) {
         return -1;
     }
 
@@ -285,6 +357,7 @@ dir_conn_open_url(const dir_config_t *cfg, const char *url,
     conn->ld = ld;
     conn->url = url;
     conn->role = role;
+    conn->tls = dir_conn_uses_tls(cfg, url);
 
     if (role == DIR_CONN_SEARCH
         && dir_conn_bind_service(cfg, conn, err) != 0)
@@ -350,21 +423,118 @@ dir_conn_check_health(dir_conn_t *conn, int rc)
 }
 
 
-int
-dir_conn_bind(dir_conn_t *conn, const char *dn, const char *password,
-    size_t password_len, dir_bound_t as)
+static void
+dir_conn_bind_result(dir_conn_t *conn, LDAPMessage *res, int *rc,
+    dir_bind_result_t *r)
 {
-    int            rc;
-    struct berval  cred;
+    int                      has_pp;
+    char                    *diag;
+    ber_int_t                expire, grace;
+    LDAPControl            **ctrls, *pp;
+    LDAPPasswordPolicyError  pperr;
+
+    diag = NULL;
+    ctrls = NULL;
+
+    if (ldap_parse_result(conn->ld, res, rc, NULL, &diag, NULL, &ctrls, 0)
+        != LDAP_SUCCESS)
+    {
+        *rc = LDAP_DECODING_ERROR;
+        return;
+    }
+
+    has_pp = 0;
+    pperr = PP_noError;
+    expire = -1;
+    grace = -1;
+
+    pp = ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, ctrls, NULL);
+
+    if (pp != NULL
+        && ldap_parse_passwordpolicy_control(conn->ld, pp, &expire, &grace,
+                                             &pperr)
+           == LDAP_SUCCESS)
+    {
+        has_pp = 1;
+    }
+
+    if (r != NULL) {
+        dir_bind_outcome(*rc, diag, has_pp, pperr, r);
+        r->grace = has_pp ? grace : -1;
+        r->expire = has_pp ? expire : -1;
+    }
+
+    ldap_memfree(diag);
+    ldap_controls_free(ctrls);
+}
+
+
+int
+dir_conn_bind(const dir_config_t *cfg, dir_conn_t *conn, const char *dn,
+    const char *password, size_t password_len, dir_bound_t as,
+    dir_bind_result_t *r, int *sent)
+{
+    int              rc, msgid, n;
+    struct berval    cred;
+    struct timeval   tv;
+    LDAPMessage     *res;
+    LDAPControl     *pp, *ctrls[2];
+
+    if (r != NULL) {
+        memset(r, 0, sizeof(dir_bind_result_t));
+        r->grace = -1;
+        r->expire = -1;
+    }
+
+    pp = NULL;
+    ctrls[0] = NULL;
+    ctrls[1] = NULL;
+
+    if (cfg->password_policy == 1) {
+        rc = ldap_create_passwordpolicy_control(conn->ld, &pp);
+        if (rc != LDAP_SUCCESS) {
+            conn->bound = DIR_BOUND_NOBODY;
+            return rc;
+        }
+
+        ctrls[0] = pp;
+    }
 
     cred.bv_val = (char *) password;
     cred.bv_len = password_len;
 
-    rc = ldap_sasl_bind_s(conn->ld, dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL,
-                          NULL);
+    rc = ldap_sasl_bind(conn->ld, dn, LDAP_SASL_SIMPLE, &cred,
+                        pp != NULL ? ctrls : NULL, NULL, &msgid);
 
     /* the only reference to the password this client made */
     explicit_bzero(&cred, sizeof(struct berval));
+    ldap_control_free(pp);
+
+    if (rc == LDAP_SUCCESS) {
+        *sent = 1;
+
+        dir_conn_timeval(cfg->timeout_ms, &tv);
+        res = NULL;
+
+        n = ldap_result(conn->ld, msgid, LDAP_MSG_ALL, &tv, &res);
+
+        if (n == 0) {
+            (void) ldap_abandon_ext(conn->ld, msgid, NULL, NULL);
+            rc = LDAP_TIMEOUT;
+
+        } else if (n < 0) {
+            if (ldap_get_option(conn->ld, LDAP_OPT_RESULT_CODE, &rc)
+                != LDAP_OPT_SUCCESS || rc == LDAP_SUCCESS)
+            {
+                rc = LDAP_SERVER_DOWN;
+            }
+
+        } else {
+            dir_conn_bind_result(conn, res, &rc, r);
+        }
+
+        ldap_msgfree(res);
+    }
 
     conn->bound = (rc == LDAP_SUCCESS) ? as : DIR_BOUND_NOBODY;
     dir_conn_check_health(conn, rc);
@@ -374,27 +544,69 @@ dir_conn_bind(dir_conn_t *conn, const char *dn, const char *password,
 
 
 int
-dir_conn_bind_service(const dir_config_t *cfg, dir_conn_t *conn,
-    dir_error_t *err)
+dir_conn_alive(dir_conn_t *conn)
 {
-    int          rc;
-    const char  *dn, *password;
+    int            fd;
+    char           c;
+    ssize_t        n;
+    struct pollfd  pfd;
 
-    dn = cfg->bind_dn != NULL ? cfg->bind_dn : "";
-    password = cfg->bind_password != NULL ? cfg->bind_password : "";
-
-    rc = dir_conn_bind(conn, dn, password, strlen(password),
-                       DIR_BOUND_SERVICE);
-
-    if (rc == LDAP_SUCCESS) {
+    if (ldap_get_option(conn->ld, LDAP_OPT_DESC, &fd) != LDAP_OPT_SUCCESS
+        || fd < 0)
+    {
         return 0;
     }
 
-    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH) {
-        return dir_error_set(err, DIR_ERR_CONFIG, conn->url,
-                             "LDAP server %s refused the service account: "
-                             "%s; check bind_dn and bind_password",
-                             conn->url, ldap_err2string(rc));
+    pfd.fd = fd;
+    pfd.events = POLLIN | POLLRDHUP;
+    pfd.revents = 0;
+
+    if (poll(&pfd, 1, 0) == 0) {
+        return 1;
+    }
+
+    if (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) {
+        return 0;
+    }
+
+    n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    if (n <= 0) {
+        return 0;
+    }
+
+    /*
+     * Bytes on an idle plain connection can only be a notice of
+     * disconnection; under TLS they may be a session ticket as well.
+     */
+    return conn->tls;
+}
+
+
+int
+dir_conn_bind_service(const dir_config_t *cfg, dir_conn_t *conn,
+    dir_error_t *err)
+{
+    int                 rc, sent;
+    const char         *dn, *password;
+    dir_bind_result_t   r;
+
+    dn = cfg->bind_dn != NULL ? cfg->bind_dn : "";
+    password = cfg->bind_password != NULL ? cfg->bind_password : "";
+    sent = 0;
+
+    rc = dir_conn_bind(cfg, conn, dn, password, strlen(password),
+                       DIR_BOUND_SERVICE, &r, &sent);
+
+    if (rc == LDAP_SUCCESS && r.account == DIR_ACCOUNT_USABLE) {
+        return 0;
+    }
+
+    if (rc == LDAP_SUCCESS || rc == LDAP_INVALID_CREDENTIALS
+        || rc == LDAP_INAPPROPRIATE_AUTH)
+    {
+        conn->bound = DIR_BOUND_NOBODY;
+        return dir_error_service_account(err, conn->url, dn, &r);
     }
 
     return dir_error_ldap(err, conn->ld, conn->url, rc,
@@ -422,6 +634,131 @@ dir_conn_search(const dir_config_t *cfg, dir_conn_t *conn, const char *base,
                            NULL, NULL, &tv, sizelimit, res);
 
     dir_conn_check_health(conn, rc);
+
+    return rc;
+}
+
+
+/* Tells the server to drop what is left of a paged search. */
+static void
+dir_conn_page_abandon(const dir_config_t *cfg, dir_conn_t *conn,
+    const char *base, int scope, const char *filter, struct berval *cookie)
+{
+    char             *none[] = { LDAP_NO_ATTRS, NULL };
+    LDAPMessage      *res;
+    LDAPControl      *page, *ctrls[2];
+    struct timeval    tv;
+
+    if (ldap_create_page_control(conn->ld, 0, cookie, 0, &page)
+        != LDAP_SUCCESS)
+    {
+        return;
+    }
+
+    ctrls[0] = page;
+    ctrls[1] = NULL;
+    res = NULL;
+    dir_conn_timeval(cfg->timeout_ms, &tv);
+
+    dir_conn_check_health(conn,
+                          ldap_search_ext_s(conn->ld, base, scope, filter,
+                                            none, 0, ctrls, NULL, &tv, 0,
+                                            &res));
+    ldap_msgfree(res);
+    ldap_control_free(page);
+}
+
+
+int
+dir_conn_search_paged(const dir_config_t *cfg, dir_conn_t *conn,
+    const char *base, dir_scope_t scope, const char *filter, char **attrs,
+    dir_entry_pt each, void *arg, int *stopped)
+{
+    int               rc, err;
+    ber_int_t         count;
+    LDAPMessage      *res, *entry;
+    LDAPControl      *page, *ctrls[2], **rctrls, *found;
+    struct berval     cookie;
+    struct timeval    tv;
+    static const int  scopes[] = {
+        [DIR_SCOPE_BASE] = LDAP_SCOPE_BASE,
+        [DIR_SCOPE_ONE] = LDAP_SCOPE_ONELEVEL,
+        [DIR_SCOPE_SUB] = LDAP_SCOPE_SUBTREE
+    };
+
+    *stopped = 0;
+    cookie.bv_val = NULL;
+    cookie.bv_len = 0;
+
+    for ( ;; ) {
+        rc = ldap_create_page_control(conn->ld, DIR_PAGE_SIZE,
+                                      cookie.bv_len ? &cookie : NULL, 0,
+                                      &page);
+        if (rc != LDAP_SUCCESS) {
+            break;
+        }
+
+        ctrls[0] = page;
+        ctrls[1] = NULL;
+        res = NULL;
+        dir_conn_timeval(cfg->timeout_ms, &tv);
+
+        rc = ldap_search_ext_s(conn->ld, base, scopes[scope], filter, attrs,
+                               0, ctrls, NULL, &tv, 0, &res);
+        ldap_control_free(page);
+        dir_conn_check_health(conn, rc);
+
+        for (entry = ldap_first_entry(conn->ld, res);
+             entry != NULL && *stopped == 0;
+             entry = ldap_next_entry(conn->ld, entry))
+        {
+            *stopped = each(conn, entry, arg);
+        }
+
+        rctrls = NULL;
+        found = NULL;
+
+        if (res != NULL
+            && ldap_parse_result(conn->ld, res, &err, NULL, NULL, NULL,
+                                 &rctrls, 0)
+               == LDAP_SUCCESS)
+        {
+            found = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls,
+                                      NULL);
+        }
+
+        ldap_memfree(cookie.bv_val);
+        cookie.bv_val = NULL;
+        cookie.bv_len = 0;
+
+        if (found != NULL
+            && ldap_parse_pageresponse_control(conn->ld, found, &count,
+                                               &cookie)
+               != LDAP_SUCCESS)
+        {
+            cookie.bv_val = NULL;
+            cookie.bv_len = 0;
+        }
+
+        ldap_controls_free(rctrls);
+        ldap_msgfree(res);
+
+        if (*stopped != 0) {
+            if (cookie.bv_len != 0 && !conn->broken) {
+                dir_conn_page_abandon(cfg, conn, base, scopes[scope], filter,
+                                      &cookie);
+            }
+
+            rc = LDAP_SUCCESS;
+            break;
+        }
+
+        if (rc != LDAP_SUCCESS || cookie.bv_len == 0) {
+            break;
+        }
+    }
+
+    ldap_memfree(cookie.bv_val);
 
     return rc;
 }

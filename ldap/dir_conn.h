@@ -15,6 +15,7 @@
 #include <ldap.h>
 
 #include "dir.h"
+#include "dir_account.h"
 
 
 typedef enum {
@@ -36,6 +37,7 @@ struct dir_conn_s {
     const char       *url;      /* one of the configuration's urls */
     dir_conn_role_t   role;
     dir_bound_t       bound;
+    int               tls;      /* ldaps:// or StartTLS */
     int               reused;   /* came from the pool: may have died idle */
     int               broken;   /* dead, or its state unknown: not reused */
     dir_conn_t       *next;     /* in the pool's idle list */
@@ -62,12 +64,24 @@ int dir_conn_bind_service(const dir_config_t *cfg, dir_conn_t *conn,
     dir_error_t *err);
 
 /*
- * A simple bind; returns libldap's result code and records who the
- * connection is bound as.  The password is handed to libldap in place,
- * never copied here.
+ * A simple bind bounded by the operation timeout, asking for the password
+ * policy control when the configuration says so; returns libldap's result
+ * code, records who the connection is bound as and, when r is not NULL,
+ * what the server told about the account.  *sent is set once the request
+ * went out: a bind that may have reached the server is never repeated,
+ * so that a wrong password counts once towards a lockout.  The password
+ * is handed to libldap in place, never copied here.
  */
-int dir_conn_bind(dir_conn_t *conn, const char *dn, const char *password,
-    size_t password_len, dir_bound_t as);
+int dir_conn_bind(const dir_config_t *cfg, dir_conn_t *conn, const char *dn,
+    const char *password, size_t password_len, dir_bound_t as,
+    dir_bind_result_t *r, int *sent);
+
+/*
+ * Whether an idle connection from the pool still looks usable: the
+ * server closed it, or sent a notice of disconnection, when there is
+ * anything to read.
+ */
+int dir_conn_alive(dir_conn_t *conn);
 
 /*
  * A search bounded by the operation timeout and sizelimit entries;
@@ -77,6 +91,22 @@ int dir_conn_bind(dir_conn_t *conn, const char *dn, const char *password,
 int dir_conn_search(const dir_config_t *cfg, dir_conn_t *conn,
     const char *base, dir_scope_t scope, const char *filter, char **attrs,
     int sizelimit, LDAPMessage **res);
+
+/*
+ * A search in pages of DIR_PAGE_SIZE entries (RFC 2696; a server without
+ * the control sends everything at once), calling each() for every entry.
+ * When each() returns non-zero the search ends there, the server is told
+ * to drop the rest, and that value is left in *stopped.  Returns
+ * libldap's result code.
+ */
+#define DIR_PAGE_SIZE  500
+
+typedef int (*dir_entry_pt)(dir_conn_t *conn, LDAPMessage *entry,
+    void *arg);
+
+int dir_conn_search_paged(const dir_config_t *cfg, dir_conn_t *conn,
+    const char *base, dir_scope_t scope, const char *filter, char **attrs,
+    dir_entry_pt each, void *arg, int *stopped);
 
 void dir_conn_close(dir_conn_t *conn);
 

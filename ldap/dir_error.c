@@ -20,6 +20,8 @@ static const char  *dir_code_names[DIR_ERR_LAST] = {
     [DIR_ERR_SERVER] = "server",
     [DIR_ERR_NOMEM] = "nomem",
     [DIR_ERR_INTERNAL] = "internal",
+    [DIR_ERR_ACCOUNT] = "account",
+    [DIR_ERR_SERVICE_ACCOUNT] = "service_account",
 };
 
 
@@ -57,6 +59,8 @@ dir_error_vset(dir_error_t *err, dir_code_t code, const char *server,
     }
 
     err->code = code;
+    err->account = DIR_ACCOUNT_USABLE;
+    err->password_verified = 0;
     snprintf(err->server, sizeof(err->server), "%s",
              server != NULL ? server : "");
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
@@ -134,6 +138,41 @@ dir_error_code_of(int rc)
 
 
 int
+dir_error_service_account(dir_error_t *err, const char *url,
+    const char *bind_dn, const dir_bind_result_t *r)
+{
+    char  code[32];
+
+    code[0] = '\0';
+
+    if (r->ad_code != 0) {
+        snprintf(code, sizeof(code), " (AD data %x)", r->ad_code);
+    }
+
+    if (r->account == DIR_ACCOUNT_USABLE) {
+        dir_error_set(err, DIR_ERR_SERVICE_ACCOUNT, url,
+                      "LDAP server %s refused the service account "
+                      "\"%.128s\": wrong bind_password, or no such "
+                      "account%s; check bind_dn and bind_password", url,
+                      bind_dn, code);
+
+    } else {
+        dir_error_set(err, DIR_ERR_SERVICE_ACCOUNT, url,
+                      "LDAP server %s refused the service account "
+                      "\"%.128s\": %s%s; fix the account in the "
+                      "directory (and bind_password if it changes)", url,
+                      bind_dn, dir_account_describe(r->account), code);
+    }
+
+    if (err != NULL) {
+        err->account = r->account;
+    }
+
+    return -1;
+}
+
+
+int
 dir_error_ldap(dir_error_t *err, LDAP *ld, const char *url, int rc,
     const char *doing, long timeout_ms)
 {
@@ -142,6 +181,16 @@ dir_error_ldap(dir_error_t *err, LDAP *ld, const char *url, int rc,
     dir_code_t  code;
 
     code = dir_error_code_of(rc);
+
+    /* Samba's and AD's answer to a simple bind on plain ldap:// */
+    if (rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_CONFIDENTIALITY_REQUIRED)
+    {
+        return dir_error_set(err, DIR_ERR_UNAVAILABLE, url,
+                             "LDAP server %s: %s failed: the server requires "
+                             "a protected connection (StartTLS or ldaps://): "
+                             "set starttls on, or use an ldaps:// url; the "
+                             "password was sent unencrypted", url, doing);
+    }
 
     if (code == DIR_ERR_TIMEOUT) {
         return dir_error_set(err, code, url,

@@ -11,6 +11,7 @@
 #include <ldap.h>
 
 #include "dir.h"
+#include "dir_account.h"
 
 
 #define DIR_BAD_CREDENTIALS_MESSAGE  "invalid username or password"
@@ -38,6 +39,13 @@ void dir_error_clear(dir_error_t *err);
 
 /* The one answer for every kind of failed authentication. */
 int dir_error_bad_credentials(dir_error_t *err);
+
+/*
+ * The service account was refused (a wrong password, or the state r
+ * tells): DIR_ERR_SERVICE_ACCOUNT with the reason in the server's terms.
+ */
+int dir_error_service_account(dir_error_t *err, const char *url,
+    const char *bind_dn, const dir_bind_result_t *r);
 
 /*
  * Maps libldap's result rc of the operation "doing" (a noun phrase such

@@ -26,29 +26,29 @@ dir_name_usable(const char *s, size_t len)
 
 
 /*
- * The directory's spelling of the name ("jdoe" for a login "JDoe") is
- * the one certificates and group rules must see.
+ * The directory's spelling of the name ("jdoe" for a login "JDoe",
+ * "CORP\\jdoe" or "john.doe@corp.example.com") is the one certificates
+ * and group rules must see: it comes from the entry, never from what was
+ * typed.
  */
 static int
 dir_user_set_username(dir_t *dir, dir_conn_t *conn, LDAPMessage *entry,
-    const char *login, size_t login_len, dir_user_t *user, dir_error_t *err)
+    dir_user_t *user, dir_error_t *err)
 {
-    const char      *name;
-    size_t           len;
     struct berval  **values;
 
     values = ldap_get_values_len(conn->ld, entry, dir->cfg.username_attr);
 
-    if (values != NULL && values[0] != NULL) {
-        name = values[0]->bv_val;
-        len = values[0]->bv_len;
-
-    } else {
-        name = login;
-        len = login_len;
+    if (values == NULL || values[0] == NULL) {
+        ldap_value_free_len(values);
+        return dir_error_set(err, DIR_ERR_SERVER, conn->url,
+                             "LDAP server %s: the user's entry has no %s: "
+                             "set username_attribute to the attribute that "
+                             "holds every user's login name", conn->url,
+                             dir->cfg.username_attr);
     }
 
-    if (!dir_name_usable(name, len)) {
+    if (!dir_name_usable(values[0]->bv_val, values[0]->bv_len)) {
         ldap_value_free_len(values);
         return dir_error_set(err, DIR_ERR_SERVER, conn->url,
                              "LDAP server %s: the user's %s is empty, longer "
@@ -57,7 +57,7 @@ dir_user_set_username(dir_t *dir, dir_conn_t *conn, LDAPMessage *entry,
                              DIR_LOGIN_LEN_MAX);
     }
 
-    user->username = strndup(name, len);
+    user->username = strndup(values[0]->bv_val, values[0]->bv_len);
     ldap_value_free_len(values);
 
     if (user->username == NULL) {
@@ -66,6 +66,73 @@ dir_user_set_username(dir_t *dir, dir_conn_t *conn, LDAPMessage *entry,
     }
 
     return 0;
+}
+
+
+/*
+ * The ids of the entry: objectGUID or entryUUID, objectSid, the user
+ * principal name.  A value that is not what its syntax says is left out:
+ * nothing may be made of it.
+ */
+static int
+dir_user_set_ids(dir_conn_t *conn, LDAPMessage *entry, dir_user_t *user)
+{
+    char             text[DIR_SID_TEXT_LEN];
+    struct berval  **v;
+
+    v = ldap_get_values_len(conn->ld, entry, "objectGUID");
+
+    if (v != NULL && v[0] != NULL
+        && dir_guid_text((unsigned char *) v[0]->bv_val, v[0]->bv_len, text,
+                         sizeof(text)) == 0
+        && (user->guid = strdup(text)) == NULL)
+    {
+        goto nomem;
+    }
+
+    ldap_value_free_len(v);
+
+    v = ldap_get_values_len(conn->ld, entry, "entryUUID");
+
+    if (user->guid == NULL && v != NULL && v[0] != NULL
+        && dir_uuid_text(v[0]->bv_val, v[0]->bv_len, text, sizeof(text)) == 0
+        && (user->guid = strdup(text)) == NULL)
+    {
+        goto nomem;
+    }
+
+    ldap_value_free_len(v);
+
+    v = ldap_get_values_len(conn->ld, entry, "objectSid");
+
+    if (v != NULL && v[0] != NULL
+        && dir_sid_text((unsigned char *) v[0]->bv_val, v[0]->bv_len, text,
+                        sizeof(text)) == 0
+        && (user->sid = strdup(text)) == NULL)
+    {
+        goto nomem;
+    }
+
+    ldap_value_free_len(v);
+
+    v = ldap_get_values_len(conn->ld, entry, "userPrincipalName");
+
+    if (v != NULL && v[0] != NULL
+        && dir_name_usable(v[0]->bv_val, v[0]->bv_len)
+        && (user->upn = strndup(v[0]->bv_val, v[0]->bv_len)) == NULL)
+    {
+        goto nomem;
+    }
+
+    ldap_value_free_len(v);
+
+    return 0;
+
+nomem:
+
+    ldap_value_free_len(v);
+
+    return -1;
 }
 
 
@@ -94,21 +161,22 @@ dir_user_collect_mails(dir_t *dir, dir_conn_t *conn, LDAPMessage *entry,
 
 int
 dir_user_fill(dir_t *dir, dir_conn_t *conn, LDAPMessage *entry,
-    const char *dn, const char *login, size_t login_len, dir_user_t *user,
+    const char *dn, const dir_bind_result_t *bind, dir_user_t *user,
     dir_error_t *err)
 {
     int         hit;
     dir_list_t  groups, mails;
 
+    user->grace_logins = bind->grace;
+    user->expires_in_s = bind->expire;
+
     user->dn = strdup(dn);
-    if (user->dn == NULL) {
+    if (user->dn == NULL || dir_user_set_ids(conn, entry, user) != 0) {
         return dir_error_set(err, DIR_ERR_NOMEM, NULL,
                              "out of memory reading the user's entry");
     }
 
-    if (dir_user_set_username(dir, conn, entry, login, login_len, user, err)
-        != 0)
-    {
+    if (dir_user_set_username(dir, conn, entry, user, err) != 0) {
         return -1;
     }
 

@@ -365,7 +365,7 @@ test_service_account(void)
     }
 
     expect_failure(dir, "service account refused", "alice", 5, "alice-pw",
-                   DIR_ERR_CONFIG, NULL);
+                   DIR_ERR_SERVICE_ACCOUNT, NULL);
 
     dir_destroy(dir);
 }
@@ -591,6 +591,180 @@ test_cache(void)
 
     dir_destroy(cached);
     dir_destroy(uncached);
+}
+
+
+/* The values of an attribute of an entry, counted as the rootdn. */
+static int
+admin_count_values(const char *dn, const char *attr)
+{
+    int            n;
+    LDAP          *ld;
+    char          *attrs[] = { (char *) attr, NULL };
+    LDAPMessage   *res;
+    struct berval  cred, **values;
+    int            version = LDAP_VERSION3;
+
+    if (ldap_initialize(&ld, url) != LDAP_SUCCESS) {
+        return -1;
+    }
+
+    ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+
+    cred.bv_val = "admin-secret";
+    cred.bv_len = strlen(cred.bv_val);
+    n = -1;
+    res = NULL;
+
+    if (ldap_sasl_bind_s(ld, "cn=admin," BASE_DN, LDAP_SASL_SIMPLE, &cred,
+                         NULL, NULL, NULL) == LDAP_SUCCESS
+        && ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+                             attrs, 0, NULL, NULL, NULL, 1, &res)
+           == LDAP_SUCCESS)
+    {
+        values = ldap_get_values_len(ld, ldap_first_entry(ld, res), attr);
+        n = values != NULL ? ldap_count_values_len(values) : 0;
+        ldap_value_free_len(values);
+    }
+
+    ldap_msgfree(res);
+    ldap_unbind_ext_s(ld, NULL, NULL);
+
+    return n;
+}
+
+
+static void
+expect_state(dir_t *dir, const char *name, const char *login,
+    const char *password, dir_code_t code, dir_account_t account,
+    int verified)
+{
+    dir_user_t   user;
+    dir_error_t  err;
+
+    if (dir_login(dir, login, password, &user, &err) == 0) {
+        check(0, name, "login succeeded");
+        dir_user_free(&user);
+        return;
+    }
+
+    check(err.code == code && err.account == account
+          && err.password_verified == verified, name,
+          "%s, %s, verified %d: %s", dir_code_name(err.code),
+          dir_account_name(err.account), err.password_verified,
+          err.message);
+
+    if (verbose) {
+        printf("     %s (%s): %s\n", dir_code_name(err.code),
+               dir_account_name(err.account), err.message);
+    }
+}
+
+
+/*
+ * slapd's ppolicy overlay, asked through the password policy control:
+ * each state its own answer, told only once the password was right
+ * (but a lock, which slapd says whatever the password).
+ */
+static void
+test_password_policy(void)
+{
+    int            i, grace[2], failures[4];
+    dir_t         *dir;
+    dir_config_t   cfg;
+    dir_user_t     user;
+    dir_error_t    err;
+    const char    *counted = "uid=pp-counted," PEOPLE;
+
+    rig_config(&cfg);
+    cfg.type = DIR_TYPE_OPENLDAP;
+
+    dir = rig_create(&cfg, "password policy");
+    if (dir == NULL) {
+        return;
+    }
+
+    expect_state(dir, "ppolicy: expired, right password", "pp-expired",
+                 "expired-pw", DIR_ERR_ACCOUNT, DIR_ACCOUNT_PASSWORD_EXPIRED,
+                 1);
+    expect_state(dir, "ppolicy: expired, wrong password", "pp-expired",
+                 "wrong", DIR_ERR_BAD_CREDENTIALS, DIR_ACCOUNT_USABLE, 0);
+    expect_state(dir, "ppolicy: must change, right password", "pp-reset",
+                 "reset-pw", DIR_ERR_ACCOUNT, DIR_ACCOUNT_MUST_CHANGE, 1);
+    expect_state(dir, "ppolicy: must change, wrong password", "pp-reset",
+                 "wrong", DIR_ERR_BAD_CREDENTIALS, DIR_ACCOUNT_USABLE, 0);
+    expect_state(dir, "ppolicy: locked, right password", "pp-locked",
+                 "locked-pw", DIR_ERR_BAD_CREDENTIALS, DIR_ACCOUNT_LOCKED,
+                 0);
+    expect_state(dir, "ppolicy: locked, wrong password", "pp-locked",
+                 "wrong", DIR_ERR_BAD_CREDENTIALS, DIR_ACCOUNT_LOCKED, 0);
+
+    /* an expired password with grace logins left: in, with a warning */
+    for (i = 0; i < 2; i++) {
+        grace[i] = -9;
+
+        if (dir_login(dir, "pp-grace", "grace-pw", &user, &err) == 0) {
+            grace[i] = user.grace_logins;
+            dir_user_free(&user);
+
+        } else if (verbose) {
+            printf("     %s: %s\n", dir_code_name(err.code), err.message);
+        }
+    }
+
+    check(grace[0] == 2 && grace[1] == 1, "ppolicy: grace logins counted",
+          "grace %d, then %d", grace[0], grace[1]);
+
+    if (dir_login(dir, "pp-warning", "warning-pw", &user, &err) == 0) {
+        check(user.expires_in_s > 800000 && user.expires_in_s <= 864000
+              && user.grace_logins == -1,
+              "ppolicy: the time before expiry", "%ld s, grace %d",
+              user.expires_in_s, user.grace_logins);
+        dir_user_free(&user);
+
+    } else {
+        check(0, "ppolicy: the time before expiry", "%s",
+              err.message);
+    }
+
+    /* each wrong login is one failure, whatever the client does */
+    failures[0] = admin_count_values(counted, "pwdFailureTime");
+
+    for (i = 1; i < 4; i++) {
+        expect_state(dir, "ppolicy: counted failure", "pp-counted", "wrong",
+                     DIR_ERR_BAD_CREDENTIALS, DIR_ACCOUNT_USABLE, 0);
+        failures[i] = admin_count_values(counted, "pwdFailureTime");
+    }
+
+    check(failures[0] == 0 && failures[1] == 1 && failures[2] == 2
+          && failures[3] == 3, "ppolicy: one failure per wrong login",
+          "pwdFailureTime values %d, %d, %d, %d", failures[0], failures[1],
+          failures[2], failures[3]);
+
+    /* pooled connections that died meanwhile: tried again, counted once */
+    if (slapd("restart") != 0) {
+        check(0, "ppolicy: restart", "slapd did not restart");
+
+    } else {
+        expect_state(dir, "ppolicy: wrong login after a restart",
+                     "pp-counted", "wrong", DIR_ERR_BAD_CREDENTIALS,
+                     DIR_ACCOUNT_USABLE, 0);
+        failures[0] = admin_count_values(counted, "pwdFailureTime");
+        check(failures[0] == 4, "ppolicy: one failure across a restart",
+              "pwdFailureTime values %d", failures[0]);
+    }
+
+    dir_destroy(dir);
+
+    /* without the control slapd says nothing: a wrong password it seems */
+    cfg.password_policy = 0;
+
+    if ((dir = rig_create(&cfg, "no password policy control")) != NULL) {
+        expect_state(dir, "no control: expired reads as bad credentials",
+                     "pp-expired", "expired-pw", DIR_ERR_BAD_CREDENTIALS,
+                     DIR_ACCOUNT_USABLE, 0);
+        dir_destroy(dir);
+    }
 }
 
 
@@ -1022,6 +1196,7 @@ main(void)
     test_mails();
     test_pool_reuse();
     test_cache();
+    test_password_policy();
     test_tls();
     test_failover();
     test_threads();

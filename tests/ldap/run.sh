@@ -1,8 +1,9 @@
 #!/bin/sh
 # The directory client against a real slapd: starts Debian's slapd on
 # free loopback ports in a temp dir, seeds it through ldapmodify (so that
-# the memberof overlay maintains memberOf), builds dir_smoke.c with
-# ldap/*.c and runs it.  Prints PASS/FAIL lines; exits non-zero on any
+# the memberof overlay maintains memberOf, and then, with the relax
+# control, the password states the ppolicy overlay keeps), builds
+# dir_smoke.c with ldap/*.c and runs it.  Prints PASS/FAIL lines; exits non-zero on any
 # failure; slapd is always stopped.  KEEP=1 keeps the temp dir,
 # VERBOSE=1 shows the error messages the checks met.
 set -eu
@@ -82,12 +83,17 @@ ldapmodify -x -H "ldap://127.0.0.1:$PORT" -D cn=admin,dc=example,dc=org \
     -w admin-secret -f "$src/seed.ldif" >"$dir/seed.log" 2>&1 \
     || fail "seeding: see $dir/seed.log"
 
+ldapmodify -x -H "ldap://127.0.0.1:$PORT" -D cn=admin,dc=example,dc=org \
+    -w admin-secret -e relax -f "$src/seed-ppolicy.ldif" \
+    >>"$dir/seed.log" 2>&1 \
+    || fail "seeding the password states: see $dir/seed.log"
+
 # CC=clang SMOKE_CFLAGS=-fsanitize=address,undefined runs it sanitized.
 cc=${CC:-gcc}
 # shellcheck disable=SC2046,SC2086
 $cc -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -pthread \
     ${SMOKE_CFLAGS:-} -I"$root" "$src/dir_smoke.c" $(ls "$root"/ldap/*.c) \
-    -o "$dir/dir_smoke" -lldap -llber \
+    -o "$dir/dir_smoke" -lldap -llber -lssl -lcrypto \
     || fail "dir_smoke did not build"
 
 # a hung login is a failure too, not a hung run

@@ -39,6 +39,23 @@ gone() {
     ! running
 }
 
+# every thread stopped: kill(2) returns before a busy process has
+stopped() {
+    for task in /proc/"$(cat "$pidfile")"/task/*/stat; do
+        # the state follows the command name, which ends in ") "
+        state=$(sed 's/.*) //' "$task" 2>/dev/null | cut -c1) || return 1
+        [ "$state" = T ] || return 1
+    done
+}
+
+pause() {
+    kill -STOP "$(cat "$pidfile")"
+    if ! poll stopped; then
+        echo "slapd_ctl: slapd did not stop within ${deadline_s}s" >&2
+        return 1
+    fi
+}
+
 start() {
     if running; then
         echo "slapd_ctl: slapd already runs" >&2
@@ -73,7 +90,7 @@ case "${1:-}" in
     start)   start ;;
     stop)    stop ;;
     restart) stop; start ;;
-    pause)   kill -STOP "$(cat "$pidfile")" ;;
+    pause)   pause ;;
     resume)  kill -CONT "$(cat "$pidfile")" ;;
     *)       echo "usage: slapd_ctl.sh start|stop|restart|pause|resume" >&2
              exit 2 ;;

@@ -1,6 +1,7 @@
 /*
  * dir_config_validate(): each mistake against the exact message that
- * names its nginx directive; and the parsers of the enumerated settings.
+ * names its nginx directive; the defaults of each type and the warnings;
+ * and the parsers of the enumerated settings.
  */
 
 #include <stdarg.h>
@@ -42,6 +43,9 @@ typedef struct {
 
 static const char  *one_url[1];
 static const char  *bad_mail_attrs[] = { "mail", "2bad" };
+static const char  *bad_domains[] = { "CORP", "corp..example" };
+static const char  *long_netbios[] = { "ABCDEFGHIJKLMNOP" };
+static const char  *many_domains[DIR_DOMAINS_MAX + 1];
 
 /* one small function a mistake, listed in cases[] below */
 #define SPOIL(name, ...)                                                      \
@@ -58,6 +62,24 @@ SPOIL(url_garbage, one_url[0] = "ldap://[::1";
 SPOIL(starttls_ldaps, cfg->starttls = 1)
 SPOIL(empty_ca, cfg->ca_file = "")
 SPOIL(bad_bind_dn, cfg->bind_dn = "not a dn")
+SPOIL(bad_bind_dn_dn, cfg->bind_dn = "cn=portal,,dc=example")
+SPOIL(bad_bind_upn, cfg->bind_dn = "portal@")
+SPOIL(bad_bind_domain, cfg->bind_dn = "CORP\\")
+SPOIL(bad_bind_domain_name, cfg->bind_dn = "C*RP\\portal")
+SPOIL(bad_type, cfg->type = (dir_type_t) 7)
+SPOIL(generic_without_filter, cfg->user_filter = NULL)
+SPOIL(filter_stray_percent_p, cfg->user_filter = "(&(uid=%p)(cn=%x))")
+SPOIL(bad_domain, cfg->domains = bad_domains; cfg->ndomains = 2)
+SPOIL(long_netbios_domain, cfg->domains = long_netbios; cfg->ndomains = 1)
+SPOIL(too_many_domains, cfg->domains = many_domains;
+      cfg->ndomains = DIR_DOMAINS_MAX + 1)
+SPOIL(token_nested, cfg->group_source = DIR_GROUPS_TOKEN;
+      cfg->nested = DIR_NESTED_WALK)
+SPOIL(big_range, cfg->range_size = DIR_RANGE_SIZE_MAX + 1)
+SPOIL(openldap_range, cfg->type = DIR_TYPE_OPENLDAP; cfg->range_size = 100)
+SPOIL(openldap_token, cfg->type = DIR_TYPE_OPENLDAP;
+      cfg->group_source = DIR_GROUPS_TOKEN)
+SPOIL(bad_password_policy, cfg->password_policy = 2)
 SPOIL(no_password, cfg->bind_password = NULL)
 SPOIL(password_alone, cfg->bind_dn = NULL)
 SPOIL(no_base_dn, cfg->base_dn = NULL)
@@ -70,10 +92,12 @@ SPOIL(filter_no_parens, cfg->user_filter = "uid=%u")
 SPOIL(filter_two, cfg->user_filter = "(uid=%u)(cn=%u)")
 SPOIL(filter_unbalanced, cfg->user_filter = "(&(uid=%u)")
 SPOIL(bad_username_attr, cfg->username_attr = "uid;x")
-SPOIL(no_username_attr, cfg->username_attr = NULL)
+SPOIL(no_username_attr, cfg->username_attr = "")
 SPOIL(bad_group_source, cfg->group_source = (dir_group_source_t) 9)
 SPOIL(group_filter_without_d, cfg->group_source = DIR_GROUPS_SEARCH;
       cfg->group_filter = "(objectClass=groupOfNames)")
+SPOIL(group_filter_garbage, cfg->group_source = DIR_GROUPS_SEARCH;
+      cfg->group_filter = "objectClass=group")
 SPOIL(bad_group_base_dn, cfg->group_base_dn = "ou=groups,")
 SPOIL(nested_without_groups, cfg->group_source = DIR_GROUPS_NONE;
       cfg->nested = DIR_NESTED_WALK)
@@ -109,7 +133,48 @@ static const config_case_t  cases[] = {
     { "empty CA file", spoil_empty_ca,
       "tls_trusted_certificate must name a file of CA certificates in PEM" },
     { "bad bind_dn", spoil_bad_bind_dn,
-      "bind_dn \"not a dn\" is not a valid DN" },
+      "bind_dn \"not a dn\" is not a DN, a user@domain name or a "
+      "DOMAIN\\user name" },
+    { "bad bind_dn DN", spoil_bad_bind_dn_dn,
+      "bind_dn \"cn=portal,,dc=example\" is not a valid DN" },
+    { "bind_dn UPN without domain", spoil_bad_bind_upn,
+      "bind_dn \"portal@\" is not a DN, a user@domain name or a "
+      "DOMAIN\\user name" },
+    { "bind_dn DOMAIN\\ without user", spoil_bad_bind_domain,
+      "bind_dn \"CORP\\\" is not a DN, a user@domain name or a "
+      "DOMAIN\\user name" },
+    { "bind_dn bad domain", spoil_bad_bind_domain_name,
+      "bind_dn \"C*RP\\portal\" is not a DN, a user@domain name or a "
+      "DOMAIN\\user name" },
+    { "bad type", spoil_bad_type,
+      "type must be active_directory, openldap or generic" },
+    { "generic without user_filter", spoil_generic_without_filter,
+      "user_filter is required, or a type (active_directory, openldap) "
+      "whose default fits the directory" },
+    { "user_filter with %x", spoil_filter_stray_percent_p,
+      "user_filter has a stray %: only %u, %p and %% are understood" },
+    { "bad domain", spoil_bad_domain,
+      "domains \"corp..example\" is neither a NetBIOS domain name (as "
+      "CORP) nor a DNS one (as corp.example.com)" },
+    { "NetBIOS name too long", spoil_long_netbios_domain,
+      "domains \"ABCDEFGHIJKLMNOP\" is neither a NetBIOS domain name (as "
+      "CORP) nor a DNS one (as corp.example.com)" },
+    { "too many domains", spoil_too_many_domains,
+      "domains lists 17 names, at most 16 are allowed" },
+    { "tokengroups nested", spoil_token_nested,
+      "nested_groups must be off with groups tokengroups, which holds the "
+      "nested groups already" },
+    { "range_size too big", spoil_big_range,
+      "range_size must be between 0 (as the server sends) and 100000, not "
+      "100001" },
+    { "range_size on OpenLDAP", spoil_openldap_range,
+      "range_size is Active Directory's: OpenLDAP answers a ranged read "
+      "with nothing" },
+    { "tokengroups on OpenLDAP", spoil_openldap_token,
+      "groups tokengroups is Active Directory's: OpenLDAP has no "
+      "tokenGroups" },
+    { "bad password_policy", spoil_bad_password_policy,
+      "password_policy must be on or off" },
     { "bind_dn without password", spoil_no_password,
       "bind_password is required with bind_dn: an empty password makes "
       "the bind anonymous" },
@@ -121,9 +186,10 @@ static const config_case_t  cases[] = {
     { "bad scope", spoil_bad_scope, "scope must be base, one or sub" },
     { "no user_filter", spoil_no_user_filter, "user_filter is required" },
     { "user_filter without %u", spoil_filter_without_u,
-      "user_filter must contain %u where the login name goes" },
+      "user_filter must contain %u where the login name goes (or %p for "
+      "the login as user@domain)" },
     { "user_filter with %s", spoil_filter_stray_percent,
-      "user_filter has a stray %: only %u and %% are understood" },
+      "user_filter has a stray %: only %u, %p and %% are understood" },
     { "user_filter without parentheses", spoil_filter_no_parens,
       "user_filter \"uid=%u\" is not one filter in parentheses, as in "
       "(uid=%u)" },
@@ -138,9 +204,12 @@ static const config_case_t  cases[] = {
     { "no username_attribute", spoil_no_username_attr,
       "username_attribute is required" },
     { "bad groups", spoil_bad_group_source,
-      "groups must be memberof, search or off" },
+      "groups must be memberof, search, tokengroups or off" },
     { "group_filter without %d", spoil_group_filter_without_d,
       "group_filter must contain %d where the user's DN goes" },
+    { "bad group_filter", spoil_group_filter_garbage,
+      "group_filter \"objectClass=group\" is not one filter in "
+      "parentheses, as in (member=%d)" },
     { "bad group_base_dn", spoil_bad_group_base_dn,
       "group_base_dn \"ou=groups,\" is not a valid DN" },
     { "nested without groups", spoil_nested_without_groups,
@@ -173,7 +242,7 @@ static const config_case_t  cases[] = {
 static void
 test_defaults_with_required_settings_validate(void **state)
 {
-    dir_config_t  cfg;
+    dir_config_t  cfg, eff;
     dir_error_t   err;
 
     (void) state;
@@ -183,15 +252,186 @@ test_defaults_with_required_settings_validate(void **state)
     assert_int_equal(dir_config_validate(&cfg, &err), 0);
     assert_int_equal(err.code, DIR_OK);
 
-    assert_int_equal(cfg.scope, DIR_SCOPE_SUB);
-    assert_string_equal(cfg.username_attr, "uid");
-    assert_int_equal(cfg.group_source, DIR_GROUPS_MEMBEROF);
-    assert_int_equal(cfg.nested, DIR_NESTED_OFF);
-    assert_int_equal(cfg.nested_depth, 5);
-    assert_int_equal(cfg.max_groups, 256);
-    assert_int_equal(cfg.cache_max_entries, 10000);
-    assert_int_equal(cfg.nmail_attrs, 1);
-    assert_string_equal(cfg.mail_attrs[0], "mail");
+    /* init leaves the type's settings unset */
+    assert_null(cfg.username_attr);
+    assert_null(cfg.mail_attrs);
+    assert_int_equal(cfg.group_source, DIR_GROUPS_UNSET);
+    assert_int_equal(cfg.password_policy, -1);
+
+    dir_config_effective(&cfg, &eff);
+
+    assert_int_equal(eff.type, DIR_TYPE_GENERIC);
+    assert_int_equal(eff.scope, DIR_SCOPE_SUB);
+    assert_string_equal(eff.username_attr, "uid");
+    assert_int_equal(eff.group_source, DIR_GROUPS_MEMBEROF);
+    assert_string_equal(eff.group_filter,
+                        "(&(objectClass=groupOfNames)(member=%d))");
+    assert_string_equal(eff.group_base_dn, "dc=example,dc=org");
+    assert_int_equal(eff.nested, DIR_NESTED_OFF);
+    assert_int_equal(eff.nested_depth, 5);
+    assert_int_equal(eff.max_groups, 4096);
+    assert_int_equal(eff.range_size, 0);
+    assert_int_equal(eff.cache_max_entries, 10000);
+    assert_int_equal(eff.nmail_attrs, 1);
+    assert_string_equal(eff.mail_attrs[0], "mail");
+    assert_int_equal(eff.password_policy, 0);
+}
+
+
+static void
+test_active_directory_defaults(void **state)
+{
+    dir_config_t  cfg, eff;
+    dir_error_t   err;
+
+    (void) state;
+
+    good_config(&cfg);
+    cfg.type = DIR_TYPE_ACTIVE_DIRECTORY;
+    cfg.user_filter = NULL;
+    cfg.base_dn = "OU=Staff,OU=Corp Users,DC=corp,DC=example,DC=com";
+    cfg.bind_dn = "svc-portal@corp.example.com";
+
+    assert_int_equal(dir_config_validate(&cfg, &err), 0);
+
+    dir_config_effective(&cfg, &eff);
+
+    assert_string_equal(eff.user_filter,
+                        "(&(objectCategory=person)(objectClass=user)"
+                        "(|(sAMAccountName=%u)(userPrincipalName=%p)))");
+    assert_string_equal(eff.username_attr, "sAMAccountName");
+    assert_int_equal(eff.group_source, DIR_GROUPS_TOKEN);
+    assert_string_equal(eff.group_filter,
+                        "(&(objectClass=group)(member=%d))");
+    /* groups anywhere in the domain, not only under base_dn */
+    assert_string_equal(eff.group_base_dn, "DC=corp,DC=example,DC=com");
+    assert_int_equal(eff.nested, DIR_NESTED_OFF);
+    assert_int_equal(eff.nmail_attrs, 2);
+    assert_string_equal(eff.mail_attrs[0], "mail");
+    assert_string_equal(eff.mail_attrs[1], "proxyAddresses");
+    assert_int_equal(eff.password_policy, 0);
+
+    /* explicit settings win */
+    cfg.username_attr = "userPrincipalName";
+    cfg.group_source = DIR_GROUPS_MEMBEROF;
+    cfg.nested = DIR_NESTED_IN_CHAIN;
+    cfg.group_base_dn = "OU=Groups,DC=corp,DC=example,DC=com";
+    cfg.password_policy = 1;
+    cfg.user_filter = "(sAMAccountName=%u)";
+
+    assert_int_equal(dir_config_validate(&cfg, &err), 0);
+    dir_config_effective(&cfg, &eff);
+
+    assert_string_equal(eff.username_attr, "userPrincipalName");
+    assert_int_equal(eff.group_source, DIR_GROUPS_MEMBEROF);
+    assert_int_equal(eff.nested, DIR_NESTED_IN_CHAIN);
+    assert_string_equal(eff.group_base_dn,
+                        "OU=Groups,DC=corp,DC=example,DC=com");
+    assert_int_equal(eff.password_policy, 1);
+    assert_string_equal(eff.user_filter, "(sAMAccountName=%u)");
+
+    /* a base DN without DC= is its own domain */
+    cfg.group_base_dn = NULL;
+    cfg.base_dn = "o=corp";
+    dir_config_effective(&cfg, &eff);
+    assert_string_equal(eff.group_base_dn, "o=corp");
+
+    /* an escaped ",DC=" inside a value is no boundary */
+    cfg.base_dn = "OU=a\\,dc=x,DC=corp,DC=com";
+    dir_config_effective(&cfg, &eff);
+    assert_string_equal(eff.group_base_dn, "DC=corp,DC=com");
+
+    cfg.base_dn = "dc=corp, dc=com";
+    dir_config_effective(&cfg, &eff);
+    assert_string_equal(eff.group_base_dn, "dc=corp, dc=com");
+
+    cfg.base_dn = "ou=People, dc=corp";
+    dir_config_effective(&cfg, &eff);
+    assert_string_equal(eff.group_base_dn, "dc=corp");
+}
+
+
+static void
+test_openldap_defaults(void **state)
+{
+    dir_config_t  cfg, eff;
+    dir_error_t   err;
+
+    (void) state;
+
+    good_config(&cfg);
+    cfg.type = DIR_TYPE_OPENLDAP;
+    cfg.user_filter = NULL;
+
+    assert_int_equal(dir_config_validate(&cfg, &err), 0);
+
+    dir_config_effective(&cfg, &eff);
+
+    assert_string_equal(eff.user_filter,
+                        "(&(objectClass=inetOrgPerson)(uid=%u))");
+    assert_string_equal(eff.username_attr, "uid");
+    assert_int_equal(eff.group_source, DIR_GROUPS_MEMBEROF);
+    assert_string_equal(eff.group_filter,
+                        "(&(objectClass=groupOfNames)(member=%d))");
+    assert_int_equal(eff.password_policy, 1);
+
+    cfg.password_policy = 0;
+    dir_config_effective(&cfg, &eff);
+    assert_int_equal(eff.password_policy, 0);
+}
+
+
+static void
+test_warnings(void **state)
+{
+    int            n;
+    char           buf[1024];
+    dir_config_t   cfg;
+    const char    *domains[] = { "CORP", "corp.example.com" };
+    const char    *plain[] = { "ldap://dc1.corp.example.com" };
+
+    (void) state;
+
+    good_config(&cfg);
+
+    n = dir_config_warnings(&cfg, buf, sizeof(buf));
+    assert_int_equal(n, 1);
+    assert_string_equal(buf, "username_attribute is not set: uid is "
+                        "assumed; set the attribute that holds each user's "
+                        "login name, as the directory spells it (or set "
+                        "type)");
+
+    cfg.username_attr = "uid";
+    assert_int_equal(dir_config_warnings(&cfg, buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "");
+
+    cfg.type = DIR_TYPE_OPENLDAP;
+    cfg.username_attr = NULL;
+    assert_int_equal(dir_config_warnings(&cfg, buf, sizeof(buf)), 0);
+
+    cfg.type = DIR_TYPE_ACTIVE_DIRECTORY;
+    cfg.urls = plain;
+    cfg.nurls = 1;
+
+    n = dir_config_warnings(&cfg, buf, sizeof(buf));
+    assert_int_equal(n, 2);
+    assert_string_equal(buf, "domains is not set: DOMAIN\\user and "
+                        "user@domain logins are searched as typed; list the "
+                        "domain's NetBIOS and DNS names, as in \"domains "
+                        "CORP corp.example.com\"; url is a plain ldap:// "
+                        "url without starttls: Active Directory and Samba "
+                        "refuse simple binds that are not protected; use "
+                        "ldaps:// or starttls on");
+
+    cfg.domains = domains;
+    cfg.ndomains = 2;
+    cfg.starttls = 1;
+    assert_int_equal(dir_config_warnings(&cfg, buf, sizeof(buf)), 0);
+
+    /* a short buffer gets what fits, the count stays right */
+    cfg.ndomains = 0;
+    assert_int_equal(dir_config_warnings(&cfg, buf, 16), 1);
+    assert_int_equal(strlen(buf), 15);
 }
 
 
@@ -227,6 +467,7 @@ test_accepted_variants(void **state)
     dir_config_t  cfg;
     dir_error_t   err;
     const char   *attrs[] = { "proxyAddresses", "1.2.840.113556.1.2.210" };
+    const char   *domains[] = { "CORP", "corp.example.com", "Ex-1_b" };
 
     (void) state;
 
@@ -246,6 +487,47 @@ test_accepted_variants(void **state)
                       "(userPrincipalName=%u))(description=100%%))";
 
     assert_int_equal(dir_config_validate(&cfg, &err), 0);
+
+    /* %p alone, UPN and down-level service accounts, domains */
+    good_config(&cfg);
+    cfg.user_filter = "(userPrincipalName=%p)";
+    cfg.bind_dn = "svc-portal@corp.example.com";
+    cfg.domains = domains;
+    cfg.ndomains = 3;
+    cfg.group_source = DIR_GROUPS_TOKEN;
+    cfg.range_size = 1500;
+    cfg.password_policy = 1;
+    assert_int_equal(dir_config_validate(&cfg, &err), 0);
+
+    cfg.bind_dn = "CORP\\svc-portal";
+    assert_int_equal(dir_config_validate(&cfg, &err), 0);
+
+    cfg.bind_dn = "svc.portal@CORP";
+    assert_int_equal(dir_config_validate(&cfg, &err), 0);
+}
+
+
+static void
+test_parse_type(void **state)
+{
+    dir_type_t   type;
+    dir_error_t  err;
+
+    (void) state;
+
+    assert_int_equal(dir_parse_type("active_directory", &type, &err), 0);
+    assert_int_equal(type, DIR_TYPE_ACTIVE_DIRECTORY);
+    assert_int_equal(dir_parse_type("ad", &type, &err), 0);
+    assert_int_equal(type, DIR_TYPE_ACTIVE_DIRECTORY);
+    assert_int_equal(dir_parse_type("openldap", &type, &err), 0);
+    assert_int_equal(type, DIR_TYPE_OPENLDAP);
+    assert_int_equal(dir_parse_type("generic", &type, &err), 0);
+    assert_int_equal(type, DIR_TYPE_GENERIC);
+
+    assert_int_equal(dir_parse_type("samba", &type, &err), -1);
+    assert_int_equal(err.code, DIR_ERR_CONFIG);
+    assert_string_equal(err.message, "type \"samba\" is not one of "
+                        "active_directory, openldap, generic");
 }
 
 
@@ -285,10 +567,13 @@ test_parse_group_source(void **state)
     assert_int_equal(source, DIR_GROUPS_SEARCH);
     assert_int_equal(dir_parse_group_source("off", &source, &err), 0);
     assert_int_equal(source, DIR_GROUPS_NONE);
+    assert_int_equal(dir_parse_group_source("tokengroups", &source, &err),
+                     0);
+    assert_int_equal(source, DIR_GROUPS_TOKEN);
 
     assert_int_equal(dir_parse_group_source("MemberOf", &source, &err), -1);
     assert_string_equal(err.message, "groups \"MemberOf\" is not one of "
-                        "memberof, search, off");
+                        "memberof, search, tokengroups, off");
 }
 
 
@@ -323,6 +608,9 @@ test_code_names(void **state)
                         "bad_credentials");
     assert_string_equal(dir_code_name(DIR_ERR_TIMEOUT), "timeout");
     assert_string_equal(dir_code_name(DIR_ERR_SERVER), "server");
+    assert_string_equal(dir_code_name(DIR_ERR_ACCOUNT), "account");
+    assert_string_equal(dir_code_name(DIR_ERR_SERVICE_ACCOUNT),
+                        "service_account");
     assert_string_equal(dir_code_name(DIR_ERR_LAST), "unknown");
 }
 
@@ -332,8 +620,12 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_defaults_with_required_settings_validate),
+        cmocka_unit_test(test_active_directory_defaults),
+        cmocka_unit_test(test_openldap_defaults),
+        cmocka_unit_test(test_warnings),
         cmocka_unit_test(test_each_mistake_named),
         cmocka_unit_test(test_accepted_variants),
+        cmocka_unit_test(test_parse_type),
         cmocka_unit_test(test_parse_scope),
         cmocka_unit_test(test_parse_group_source),
         cmocka_unit_test(test_parse_nested),

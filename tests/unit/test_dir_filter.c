@@ -213,6 +213,45 @@ test_render_dn_into_group_filter(void **state)
 }
 
 
+/* %u and %p at once, each escaped, as the AD default filter has them */
+static void
+test_render_values(void **state)
+{
+    char                *filter;
+    dir_filter_value_t   v[2];
+
+    (void) state;
+
+    v[0].placeholder = 'u';
+    v[0].value = "j*doe";
+    v[0].len = 5;
+    v[1].placeholder = 'p';
+    v[1].value = "j*doe@corp)";
+    v[1].len = 11;
+
+    filter = dir_filter_render_values("(&(objectCategory=person)"
+                                      "(|(sAMAccountName=%u)"
+                                      "(userPrincipalName=%p))(x=%%))", v,
+                                      2);
+    assert_non_null(filter);
+    assert_string_equal(filter, "(&(objectCategory=person)"
+                        "(|(sAMAccountName=j\\2adoe)"
+                        "(userPrincipalName=j\\2adoe@corp\\29))(x=%))");
+    free(filter);
+
+    /* a placeholder without a value is copied, as dir_filter_render() does */
+    filter = dir_filter_render_values("(uid=%u)(x=%q)", v, 1);
+    assert_non_null(filter);
+    assert_string_equal(filter, "(uid=j\\2adoe)(x=%q)");
+    free(filter);
+
+    /* too many values, or a value that is no placeholder */
+    assert_null(dir_filter_render_values("(uid=%u)", v, 5));
+    v[1].placeholder = '%';
+    assert_null(dir_filter_render_values("(uid=%u)", v, 2));
+}
+
+
 int
 main(void)
 {
@@ -227,6 +266,7 @@ main(void)
         cmocka_unit_test(test_render_without_placeholder),
         cmocka_unit_test(test_render_refuses),
         cmocka_unit_test(test_render_dn_into_group_filter),
+        cmocka_unit_test(test_render_values),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
