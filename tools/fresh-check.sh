@@ -98,13 +98,15 @@ end_group() {
 # Mount points at or below $1, the last mounted first (mountinfo lists
 # them in the order they were mounted; octal escapes such as \040 decoded)
 mounts_below() {
-    awk -v dir="$1" '{
+    DIR=$1 awk 'BEGIN { dir = ENVIRON["DIR"] }
+        {
             m = $5
             while (match(m, /\\[0-7][0-7][0-7]/)) {
-                c = sprintf("%c", (substr(m, RSTART + 1, 1) * 64 +
-                                   substr(m, RSTART + 2, 1) * 8 +
-                                   substr(m, RSTART + 3, 1)))
-                m = substr(m, 1, RSTART - 1) c substr(m, RSTART + 4)
+                c = substr(m, RSTART + 1, 1) * 64
+                c += substr(m, RSTART + 2, 1) * 8
+                c += substr(m, RSTART + 3, 1)
+                m = substr(m, 1, RSTART - 1) sprintf("%c", c) \
+                    substr(m, RSTART + 4)
             }
             if (m == dir || index(m, dir "/") == 1)
                 found[++n] = m
@@ -127,15 +129,16 @@ unmount_below() {
 
 # Ends everything in a root and removes it (keeps it, unmounted, with
 # KEEP_FRESH_ROOT=1).  Never removes a root that still has a mount below
-# it: rm would go into the host's /dev or /proc.
+# it, or when that cannot be told: rm would go into the host's /dev (and
+# --one-file-system guards once more).
 dispose_root() {
-    local dir=$1
+    local dir=$1 left
     [ -d "$dir" ] || return 0
     kill_procs_in "$dir"
     unmount_below "$dir"
-    if [ -n "$(mounts_below "$dir")" ]; then
-        say "NOT removing $dir: still mounted below it:"
-        mounts_below "$dir" >&2
+    if ! left=$(mounts_below "$dir") || [ -n "$left" ]; then
+        say "NOT removing $dir: still mounted below it (or unknown):"
+        printf '%s\n' "$left" >&2
         return 1
     fi
     if [ "${KEEP_FRESH_ROOT:-0}" = 1 ]; then
@@ -504,6 +507,9 @@ step "pristine copy for run 2 (tar)" "$LOGS/tar.log" \
 prepare_root "$ROOT1"
 clone_into "$ROOT1" /root/ngx_scep
 say "run 1: as root in ${ROOT1#"$REPO"/}, repository /root/ngx_scep"
+# The README's first line for a brand-new machine: make itself
+step "run 1 (root): apt-get install make" "$LOGS/run1-make.log" \
+    in_root "$ROOT1" root "apt-get update -qq && apt-get install -y make"
 step "run 1 (root): make demo" "$LOGS/run1-demo.log" \
     in_root "$ROOT1" root "cd ngx_scep && make demo"
 step "run 1 (root): agent login to the demo portal" "$LOGS/run1-agent.log" \
@@ -531,6 +537,9 @@ step "run 2: install sudo, add user $USER2" "$LOGS/run2-sudo.log" \
 clone_into "$ROOT2" "/home/$USER2/ngx_scep" \
     "$(chroot "$ROOT2" id -u "$USER2"):$(chroot "$ROOT2" id -g "$USER2")"
 say "run 2: as $USER2 (sudo) in ${ROOT2#"$REPO"/}, repository ~/ngx_scep"
+step "run 2 ($USER2, sudo): sudo apt-get install make" "$LOGS/run2-make.log" \
+    in_root "$ROOT2" "$USER2" \
+    "sudo apt-get update -qq && sudo apt-get install -y make"
 step "run 2 ($USER2, sudo): make demo" "$LOGS/run2-demo.log" \
     in_root "$ROOT2" "$USER2" "cd ngx_scep && make demo"
 step "run 2 ($USER2, sudo): agent login to the demo portal" \
