@@ -419,11 +419,13 @@ agent_login() {
     local root=$1 user=$2 dir=$3 demo_log=$4 cmd password out
     # "  build/scep-agent --portal URL --insecure --user alice \"
     # "       --out-dir /tmp/alice-cert        (password: ...)"
-    cmd=$(sed -n '/scep-agent --portal .*--user '"$AGENT_USER"' /{N;p;q}' \
-              "$demo_log" | tr -d '\\\n')
+    cmd=$(sed -n '/^  [^ ]*scep-agent --portal .* --user '"$AGENT_USER"' \\$/{
+                      N;p;q
+                  }' "$demo_log" | tr -d '\\\n')
     [ -n "$cmd" ] || { echo "no agent command in $demo_log"; return 1; }
     password=$(printf '%s\n' "$cmd" | sed -n 's/.*(password: \(.*\)).*/\1/p')
-    cmd=$(printf '%s\n' "$cmd" | sed 's/(password: .*//')
+    cmd=$(printf '%s\n' "$cmd" | sed 's/(password: .*//' | tr -s ' ' \
+          | sed 's/^ //; s/ $//')
     out=$(printf '%s\n' "$cmd" | sed -n 's/.*--out-dir \([^ ]*\).*/\1/p')
     if [ -z "$password" ] || [ -z "$out" ]; then
         echo "cannot read the command: $cmd"
