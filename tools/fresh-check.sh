@@ -378,15 +378,13 @@ write_sources() {
 # -- a root ready to use ------------------------------------------------------
 
 # What a machine or a container has that a bootstrapped directory lacks,
-# and nothing more: apt sources, resolv.conf, /etc/hosts, the kernel's
-# file systems.
+# and nothing more: apt sources, resolv.conf, the kernel's file systems.
+# No /etc/hosts (debootstrap writes none): nothing may depend on the name
+# "localhost" resolving.
 prepare_root() {
     local root=$1
     write_sources "$root"
     cp -L /etc/resolv.conf "$root/etc/resolv.conf"
-    # as Debian's installer writes it
-    printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n\n::1\tlocalhost ip6-localhost ip6-loopback\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n' \
-        "$(hostname)" >"$root/etc/hosts"
     # This root shares the host's network: a package's postinst must not
     # start its service (slapd on 389, nginx on 80) there, where it would
     # take the host's ports and keep running outside of any test.
