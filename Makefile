@@ -12,9 +12,9 @@
 #   make fuzz         every parser fuzzed for FUZZ_TIME seconds
 #   make asan-integration  the integration tests with a sanitizer build
 #   make fresh-check  make demo and make test on a brand-new Debian 12 root
-#                     (debootstrap), as root and as a user with sudo;
-#                     as root (about 45 minutes; KEEP_FRESH_ROOT=1 keeps
-#                     the roots)
+#                     (debootstrap), as root and as a user with sudo
+#                     (needs root; about 10 minutes; KEEP_FRESH_ROOT=1
+#                     keeps the roots)
 
 NGINX_SRC  ?= /usr/share/nginx/src
 PYTHON     ?= /usr/bin/python3
