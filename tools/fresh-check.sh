@@ -209,6 +209,19 @@ interrupted() {
 
 # -- steps: one command each, timed, logged ---------------------------------
 
+# a command as it would be typed, paths in the repository made relative
+shown() {
+    local a out=
+    for a in "$@"; do
+        a=${a//"$REPO"\//}
+        case $a in
+            *[!A-Za-z0-9_./:=@%+,-]*|'') a="'${a//\'/\'\\\'\'}'" ;;
+        esac
+        out="$out${out:+ }$a"
+    done
+    printf '%s\n' "$out"
+}
+
 # step NAME LOG COMMAND...: runs COMMAND in its own session (so that an
 # interrupt ends its whole process group), output to LOG.  The default
 # action of SIGINT and SIGQUIT is restored: a background command of a
@@ -219,7 +232,7 @@ step() {
     local name=$1 log=$2 rc
     shift 2
     CURRENT_STEP=$name
-    say "[$name] $*"
+    say "[$name] $(shown "$@")"
     say "    log: ${log#"$REPO"/}"
     STEP_T0=$SECONDS
     if [ "$(type -t "$1")" = function ]; then
@@ -236,13 +249,18 @@ step() {
     if [ "$rc" -ne 0 ]; then
         STEP_RESULTS+=("FAILED (exit $rc)")
         FAILED_STEP=$name
-        say "[$name] FAILED (exit $rc) after $(duration $((SECONDS - STEP_T0)));" \
-            "last lines of ${log#"$REPO"/}:"
+        say "[$name] FAILED (exit $rc) after" \
+            "$(duration $((SECONDS - STEP_T0))); last lines of" \
+            "${log#"$REPO"/}:"
         tail -n 60 "$log" | sed 's/^/    | /'
         exit 1
     fi
     STEP_RESULTS+=("ok")
     say "[$name] ok ($(duration $((SECONDS - STEP_T0))))"
+    if [ "$1 $2 $3" = "bash $0 --call" ]; then
+        # a function's own account of what it ran
+        grep -E '^(\$ |certificate )' "$log" | sed 's/^/    /'
+    fi
 }
 
 # in_root ROOT USER COMMAND: COMMAND in a login shell of USER inside ROOT,
@@ -250,6 +268,11 @@ step() {
 # PATH and home, the locale the machine has (none set)
 in_root() {
     chroot "$1" /usr/sbin/runuser -l "$2" -c "$3"
+}
+
+# step NAME LOG as USER in ROOT: COMMAND, shown as it runs
+step_in_root() {
+    step "$1" "$2" chroot "$3" /usr/sbin/runuser -l "$4" -c "$5"
 }
 
 
@@ -317,7 +340,7 @@ find_mirrors() {
             case "$pass:$suite" in
                 exact:"$SUITE") kind=main ;;
                 exact:"$SUITE"-updates) kind=updates ;;
-                exact:"$SUITE"-security|exact:"$SUITE"/updates) kind=security ;;
+                exact:"$SUITE"-security) kind=security ;;
                 any:*-security) kind=security ;;
                 any:*-updates) kind=updates ;;
                 any:*-*|any:*/*) continue ;;
@@ -335,7 +358,8 @@ find_mirrors() {
                     esac ;;
             esac
             case $kind in
-                main) [ -n "$MIRROR" ] || { MIRROR=$uri; COMPONENTS=$comps; } ;;
+                main)
+                    [ -n "$MIRROR" ] || { MIRROR=$uri; COMPONENTS=$comps; } ;;
                 updates) [ -n "$UPDATES" ] || UPDATES=$uri ;;
                 security) [ -n "$SECURITY" ] || SECURITY=$uri ;;
             esac
@@ -447,13 +471,13 @@ agent_login() {
 }
 
 
-# -- the run -------------------------------------------------------------------
+# -- the run ---------------------------------------------------------------
 
 # a step that is a function of this script (see step)
 if [ "${1:-}" = --call ]; then
     shift
     case $1 in
-        agent_login|in_root) "$@"; exit ;;
+        agent_login) "$@"; exit ;;
         *) die "--call: unknown function $1" ;;
     esac
 fi
@@ -489,7 +513,9 @@ ROOT2=$TOP/root-2
 
 say "Debian root: ${ROOT1#"$REPO"/} (and ${ROOT2#"$REPO"/} for run 2)"
 say "    debootstrap --variant=minbase $SUITE, mirror $MIRROR"
-say "    apt sources: $SUITE${UPDATES:+, $SUITE-updates ($UPDATES)}${SECURITY:+, $SUITE-security ($SECURITY)}; components: $COMPONENTS"
+suites="$SUITE${UPDATES:+, $SUITE-updates ($UPDATES)}"
+suites="$suites${SECURITY:+, $SUITE-security ($SECURITY)}"
+say "    apt sources: $suites; components: $COMPONENTS"
 say "repository: commit $HEAD, cloned with git clone from $REPO"
 if [ -n "$(git -C "$REPO" status --porcelain --untracked-files=no)" ]; then
     say "    (uncommitted changes in $REPO are NOT used: commit them first)"
@@ -508,16 +534,16 @@ prepare_root "$ROOT1"
 clone_into "$ROOT1" /root/ngx_scep
 say "run 1: as root in ${ROOT1#"$REPO"/}, repository /root/ngx_scep"
 # The README's first line for a brand-new machine: make itself
-step "run 1 (root): apt-get install make" "$LOGS/run1-make.log" \
-    in_root "$ROOT1" root "apt-get update -qq && apt-get install -y make"
-step "run 1 (root): make demo" "$LOGS/run1-demo.log" \
-    in_root "$ROOT1" root "cd ngx_scep && make demo"
+step_in_root "run 1 (root): apt-get install make" "$LOGS/run1-make.log" \
+    "$ROOT1" root "apt-get update -qq && apt-get install -y make"
+step_in_root "run 1 (root): make demo" "$LOGS/run1-demo.log" \
+    "$ROOT1" root "cd ngx_scep && make demo"
 step "run 1 (root): agent login to the demo portal" "$LOGS/run1-agent.log" \
     agent_login "$ROOT1" root /root/ngx_scep "$LOGS/run1-demo.log"
-step "run 1 (root): make demo-stop" "$LOGS/run1-demo-stop.log" \
-    in_root "$ROOT1" root "cd ngx_scep && make demo-stop"
-step "run 1 (root): make test" "$LOGS/run1-test.log" \
-    in_root "$ROOT1" root "cd ngx_scep && make test"
+step_in_root "run 1 (root): make demo-stop" "$LOGS/run1-demo-stop.log" \
+    "$ROOT1" root "cd ngx_scep && make demo-stop"
+step_in_root "run 1 (root): make test" "$LOGS/run1-test.log" \
+    "$ROOT1" root "cd ngx_scep && make test"
 dispose_root "$ROOT1"
 
 # Run 2: a user with passwordless sudo, as on a cloud image
@@ -537,13 +563,15 @@ step "run 2: install sudo, add user $USER2" "$LOGS/run2-sudo.log" \
 clone_into "$ROOT2" "/home/$USER2/ngx_scep" \
     "$(chroot "$ROOT2" id -u "$USER2"):$(chroot "$ROOT2" id -g "$USER2")"
 say "run 2: as $USER2 (sudo) in ${ROOT2#"$REPO"/}, repository ~/ngx_scep"
-step "run 2 ($USER2, sudo): sudo apt-get install make" "$LOGS/run2-make.log" \
-    in_root "$ROOT2" "$USER2" \
+step_in_root "run 2 ($USER2, sudo): sudo apt-get install make" \
+    "$LOGS/run2-make.log" "$ROOT2" "$USER2" \
     "sudo apt-get update -qq && sudo apt-get install -y make"
-step "run 2 ($USER2, sudo): make demo" "$LOGS/run2-demo.log" \
-    in_root "$ROOT2" "$USER2" "cd ngx_scep && make demo"
+step_in_root "run 2 ($USER2, sudo): make demo" "$LOGS/run2-demo.log" \
+    "$ROOT2" "$USER2" "cd ngx_scep && make demo"
 step "run 2 ($USER2, sudo): agent login to the demo portal" \
     "$LOGS/run2-agent.log" \
-    agent_login "$ROOT2" "$USER2" "/home/$USER2/ngx_scep" "$LOGS/run2-demo.log"
-step "run 2 ($USER2, sudo): make demo-stop" "$LOGS/run2-demo-stop.log" \
-    in_root "$ROOT2" "$USER2" "cd ngx_scep && make demo-stop"
+    agent_login "$ROOT2" "$USER2" "/home/$USER2/ngx_scep" \
+    "$LOGS/run2-demo.log"
+step_in_root "run 2 ($USER2, sudo): make demo-stop" \
+    "$LOGS/run2-demo-stop.log" "$ROOT2" "$USER2" \
+    "cd ngx_scep && make demo-stop"
