@@ -13,7 +13,7 @@
 #   make asan-integration  the integration tests with a sanitizer build
 #   make fresh-check  make demo and make test on a brand-new Debian 12 root
 #                     (debootstrap), as root and as a user with sudo
-#                     (needs root; about 10 minutes; KEEP_FRESH_ROOT=1
+#                     (needs root; 10 to 15 minutes; KEEP_FRESH_ROOT=1
 #                     keeps the roots)
 
 NGINX_SRC  ?= /usr/share/nginx/src
