@@ -142,7 +142,7 @@ dispose_root() {
         return 1
     fi
     if [ "${KEEP_FRESH_ROOT:-0}" = 1 ]; then
-        say "kept $dir (KEEP_FRESH_ROOT=1; remove it with rm -rf)"
+        say "kept $dir (KEEP_FRESH_ROOT=1; the next run removes it)"
     else
         rm -rf --one-file-system "$dir"
     fi
