@@ -13,6 +13,10 @@
 #   make bench        benchmarks (BENCH_ARGS=--quick for a short run)
 #   make fuzz         every parser fuzzed for FUZZ_TIME seconds
 #   make asan-integration  the integration tests with a sanitizer build
+#   make fresh-check  make demo and make test on a brand-new Debian 12 root
+#                     (debootstrap), as root and as a user with sudo
+#                     (needs root; 10 to 15 minutes; KEEP_FRESH_ROOT=1
+#                     keeps the roots)
 
 NGINX_SRC  ?= /usr/share/nginx/src
 PYTHON     ?= /usr/bin/python3
@@ -54,7 +58,7 @@ $(shell mkdir -p $(BUILD); \
 .SECONDARY: $(UNIT_OBJS)
 
 .PHONY: all module tools unit integration test demo demo-stop deps bench \
-        fuzz asan-integration check-layers clean
+        fuzz asan-integration check-layers fresh-check clean
 
 all: module tools
 
@@ -217,6 +221,10 @@ asan-integration: $(ASAN_MODULE) tools
 
 deps:
 	@sh tools/deps.sh
+
+# the README's commands on a brand-new Debian 12 (tools/fresh-check.sh)
+fresh-check:
+	bash tools/fresh-check.sh
 
 bench: deps
 	$(MAKE) all

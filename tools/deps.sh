@@ -1,6 +1,10 @@
 #!/bin/sh
 # Installs, with apt-get, every Debian package the build, the tests and the
 # demo need.  Quiet and quick when everything is already there.
+#
+#   sh tools/deps.sh              the project's packages (make deps)
+#   sh tools/deps.sh PACKAGE...   these packages instead (a tool's own
+#                                 needs, e.g. debootstrap for fresh-check)
 set -eu
 
 packages="
@@ -14,6 +18,7 @@ packages="
     curl ca-certificates procps iproute2 wrk
     systemd
 "
+[ $# -gt 0 ] && packages="$*"
 
 missing=
 for p in $packages; do
