@@ -17,7 +17,7 @@
 
 
 static void
-fuzz_collect(dir_list_t *mails, fuzz_reader_t *r)
+fuzz_collect(dir_strings_t *mails, fuzz_reader_t *r)
 {
     size_t           i, n, len;
     const uint8_t   *q, *end;
@@ -60,7 +60,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t          i, j, len;
-    dir_list_t      mails;
+    dir_strings_t      mails;
     fuzz_reader_t   r;
 
     fuzz_reader_init(&r, data, size);
@@ -88,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    dir_list_free(&mails);
+    dir_strings_free(&mails);
 
     return 0;
 }

@@ -3,7 +3,7 @@
 #include <strings.h>
 
 #include "dir_error.h"
-#include "dir_list.h"
+#include "dir_strings.h"
 #include "dir_priv.h"
 
 
@@ -126,8 +126,8 @@ dir_user_free(dir_user_t *user)
     free(user->guid);
     free(user->sid);
     free(user->upn);
-    dir_strings_free(user->groups, user->ngroups);
-    dir_strings_free(user->mails, user->nmails);
+    dir_strings_array_free(user->groups, user->ngroups);
+    dir_strings_array_free(user->mails, user->nmails);
 
     memset(user, 0, sizeof(dir_user_t));
     user->grace_logins = -1;

@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "dir_cache.h"
-#include "dir_list.h"
+#include "dir_strings.h"
 
 
 typedef struct dir_cache_entry_s  dir_cache_entry_t;
@@ -106,8 +106,8 @@ dir_cache_create(long ttl_s, size_t max_entries, dir_clock_pt clock)
 static void
 dir_cache_entry_free(dir_cache_entry_t *entry)
 {
-    dir_strings_free(entry->groups, entry->ngroups);
-    dir_strings_free(entry->mails, entry->nmails);
+    dir_strings_array_free(entry->groups, entry->ngroups);
+    dir_strings_array_free(entry->mails, entry->nmails);
     free(entry->dn);
     free(entry);
 }
@@ -229,11 +229,11 @@ dir_cache_get(dir_cache_t *cache, const char *dn, dir_user_t *user)
 {
     int                 rc;
     size_t              hash;
-    dir_list_t          groups, mails;
+    dir_strings_t          groups, mails;
     dir_cache_entry_t  *entry;
 
-    memset(&groups, 0, sizeof(dir_list_t));
-    memset(&mails, 0, sizeof(dir_list_t));
+    memset(&groups, 0, sizeof(dir_strings_t));
+    memset(&mails, 0, sizeof(dir_strings_t));
 
     hash = dir_cache_hash(dn);
     rc = 0;
@@ -247,8 +247,8 @@ dir_cache_get(dir_cache_t *cache, const char *dn, dir_user_t *user)
     if (entry != NULL) {
         rc = 1;
 
-        if (dir_list_copy(&groups, entry->groups, entry->ngroups) != 0
-            || dir_list_copy(&mails, entry->mails, entry->nmails) != 0)
+        if (dir_strings_copy(&groups, entry->groups, entry->ngroups) != 0
+            || dir_strings_copy(&mails, entry->mails, entry->nmails) != 0)
         {
             rc = -1;
         }
@@ -257,13 +257,13 @@ dir_cache_get(dir_cache_t *cache, const char *dn, dir_user_t *user)
     pthread_mutex_unlock(&cache->mutex);
 
     if (rc != 1) {
-        dir_list_free(&groups);
-        dir_list_free(&mails);
+        dir_strings_free(&groups);
+        dir_strings_free(&mails);
         return rc;
     }
 
-    user->groups = dir_list_release(&groups, &user->ngroups);
-    user->mails = dir_list_release(&mails, &user->nmails);
+    user->groups = dir_strings_release(&groups, &user->ngroups);
+    user->mails = dir_strings_release(&mails, &user->nmails);
 
     return 1;
 }
@@ -273,11 +273,11 @@ int
 dir_cache_put(dir_cache_t *cache, const char *dn, const dir_user_t *user)
 {
     long                now;
-    dir_list_t          groups, mails;
+    dir_strings_t          groups, mails;
     dir_cache_entry_t  *entry, *old;
 
-    memset(&groups, 0, sizeof(dir_list_t));
-    memset(&mails, 0, sizeof(dir_list_t));
+    memset(&groups, 0, sizeof(dir_strings_t));
+    memset(&mails, 0, sizeof(dir_strings_t));
 
     entry = calloc(1, sizeof(dir_cache_entry_t));
     if (entry == NULL) {
@@ -287,16 +287,16 @@ dir_cache_put(dir_cache_t *cache, const char *dn, const dir_user_t *user)
     entry->dn = strdup(dn);
 
     if (entry->dn == NULL
-        || dir_list_copy(&groups, user->groups, user->ngroups) != 0
-        || dir_list_copy(&mails, user->mails, user->nmails) != 0)
+        || dir_strings_copy(&groups, user->groups, user->ngroups) != 0
+        || dir_strings_copy(&mails, user->mails, user->nmails) != 0)
     {
-        dir_list_free(&groups);
+        dir_strings_free(&groups);
         dir_cache_entry_free(entry);
         return -1;
     }
 
-    entry->groups = dir_list_release(&groups, &entry->ngroups);
-    entry->mails = dir_list_release(&mails, &entry->nmails);
+    entry->groups = dir_strings_release(&groups, &entry->ngroups);
+    entry->mails = dir_strings_release(&mails, &entry->nmails);
     entry->hash = dir_cache_hash(dn);
 
     pthread_mutex_lock(&cache->mutex);

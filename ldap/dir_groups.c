@@ -27,7 +27,7 @@
 typedef struct {
     dir_t        *dir;
     dir_conn_t   *conn;
-    dir_list_t   *groups;
+    dir_strings_t   *groups;
     dir_error_t  *err;
 } dir_groups_ctx_t;
 
@@ -65,7 +65,7 @@ dir_groups_add(dir_groups_ctx_t *ctx, const char *dn, size_t len)
         }
     }
 
-    if (dir_list_has(ctx->groups, dn, len)) {
+    if (dir_strings_has(ctx->groups, dn, len)) {
         return 0;
     }
 
@@ -73,7 +73,7 @@ dir_groups_add(dir_groups_ctx_t *ctx, const char *dn, size_t len)
         return dir_groups_limit(ctx);
     }
 
-    if (dir_list_push(ctx->groups, dn, len) != 0) {
+    if (dir_strings_push(ctx->groups, dn, len) != 0) {
         return dir_error_set(ctx->err, DIR_ERR_NOMEM, NULL,
                              "out of memory collecting groups");
     }
@@ -742,7 +742,7 @@ dir_groups_user_attrs(dir_t *dir, char **attrs, char *buf, size_t size)
 
 int
 dir_groups_resolve(dir_t *dir, dir_conn_t *conn, LDAPMessage *entry,
-    const char *dn, dir_list_t *groups, dir_error_t *err)
+    const char *dn, dir_strings_t *groups, dir_error_t *err)
 {
     int               rc;
     char             *primary;

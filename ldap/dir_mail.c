@@ -91,20 +91,20 @@ dir_mail_kind(const char *s, size_t len, size_t *skip)
 
 
 static int
-dir_mail_add(dir_list_t *mails, const char *s, size_t len)
+dir_mail_add(dir_strings_t *mails, const char *s, size_t len)
 {
     if (mails->n >= DIR_MAILS_MAX || !dir_mail_valid(s, len)
-        || dir_list_has(mails, s, len))
+        || dir_strings_has(mails, s, len))
     {
         return 0;
     }
 
-    return dir_list_push(mails, s, len);
+    return dir_strings_push(mails, s, len);
 }
 
 
 int
-dir_mail_collect(dir_list_t *mails, struct berval *const *values)
+dir_mail_collect(dir_strings_t *mails, struct berval *const *values)
 {
     size_t            i, skip;
     dir_mail_kind_t   kind;

@@ -9,7 +9,7 @@
 #include <lber.h>
 
 #include "dir.h"
-#include "dir_list.h"
+#include "dir_strings.h"
 
 
 #define DIR_MAIL_LEN_MAX  254
@@ -24,7 +24,7 @@
  * not plausible, or already present ignoring case, are dropped, and at
  * most DIR_MAILS_MAX are kept.  Returns 0, or -1 when memory ran out.
  */
-int dir_mail_collect(dir_list_t *mails, struct berval *const *values);
+int dir_mail_collect(dir_strings_t *mails, struct berval *const *values);
 
 /* Whether s[0..len) may be used as a mail address. */
 int dir_mail_valid(const char *s, size_t len);

@@ -11,7 +11,7 @@
 #include "dir_account.h"
 #include "dir_cache.h"
 #include "dir_conn.h"
-#include "dir_list.h"
+#include "dir_strings.h"
 #include "dir_pool.h"
 
 
@@ -35,7 +35,7 @@ struct dir_s {
  * conn, a search connection, where the source needs it.
  */
 int dir_groups_resolve(dir_t *dir, dir_conn_t *conn, LDAPMessage *entry,
-    const char *dn, dir_list_t *groups, dir_error_t *err);
+    const char *dn, dir_strings_t *groups, dir_error_t *err);
 
 /*
  * The attributes the user search asks for, beside the username and mail

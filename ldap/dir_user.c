@@ -138,7 +138,7 @@ nomem:
 
 static int
 dir_user_collect_mails(dir_t *dir, dir_conn_t *conn, LDAPMessage *entry,
-    dir_list_t *mails)
+    dir_strings_t *mails)
 {
     int              rc;
     size_t           i;
@@ -165,7 +165,7 @@ dir_user_fill(dir_t *dir, dir_conn_t *conn, LDAPMessage *entry,
     dir_error_t *err)
 {
     int         hit;
-    dir_list_t  groups, mails;
+    dir_strings_t  groups, mails;
 
     user->grace_logins = bind->grace;
     user->expires_in_s = bind->expire;
@@ -193,23 +193,23 @@ dir_user_fill(dir_t *dir, dir_conn_t *conn, LDAPMessage *entry,
         }
     }
 
-    memset(&groups, 0, sizeof(dir_list_t));
-    memset(&mails, 0, sizeof(dir_list_t));
+    memset(&groups, 0, sizeof(dir_strings_t));
+    memset(&mails, 0, sizeof(dir_strings_t));
 
     if (dir_groups_resolve(dir, conn, entry, dn, &groups, err) != 0) {
-        dir_list_free(&groups);
+        dir_strings_free(&groups);
         return -1;
     }
 
     if (dir_user_collect_mails(dir, conn, entry, &mails) != 0) {
-        dir_list_free(&groups);
-        dir_list_free(&mails);
+        dir_strings_free(&groups);
+        dir_strings_free(&mails);
         return dir_error_set(err, DIR_ERR_NOMEM, NULL,
                              "out of memory reading the user's mail");
     }
 
-    user->groups = dir_list_release(&groups, &user->ngroups);
-    user->mails = dir_list_release(&mails, &user->nmails);
+    user->groups = dir_strings_release(&groups, &user->ngroups);
+    user->mails = dir_strings_release(&mails, &user->nmails);
 
     /* a failed store only costs the next login a lookup */
     if (dir->cache != NULL) {

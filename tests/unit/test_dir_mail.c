@@ -44,7 +44,7 @@ make_values(values_t *v, const char *const *strings, size_t n)
 
 
 static void
-assert_mails(dir_list_t *mails, const char *const *want, size_t n)
+assert_mails(dir_strings_t *mails, const char *const *want, size_t n)
 {
     size_t  i;
 
@@ -60,7 +60,7 @@ static void
 test_proxy_addresses_order(void **state)
 {
     values_t     v;
-    dir_list_t   mails = { 0 };
+    dir_strings_t   mails = { 0 };
     const char  *proxy[] = {
         "smtp:bob.alias@example.org",
         "X400:c=US;a= ;p=Example;o=Ex;s=Bob;",
@@ -79,7 +79,7 @@ test_proxy_addresses_order(void **state)
     assert_int_equal(dir_mail_collect(&mails, make_values(&v, proxy, 6)), 0);
     assert_mails(&mails, want, 3);
 
-    dir_list_free(&mails);
+    dir_strings_free(&mails);
 }
 
 
@@ -87,7 +87,7 @@ static void
 test_attributes_in_configured_order(void **state)
 {
     values_t     v;
-    dir_list_t   mails = { 0 };
+    dir_strings_t   mails = { 0 };
     const char  *proxy[] = { "smtp:a@example.org", "SMTP:p@example.org" };
     const char  *mail[] = { "m@example.org", "A@Example.org" };
     const char  *want_proxy_first[] = {
@@ -102,12 +102,12 @@ test_attributes_in_configured_order(void **state)
     assert_int_equal(dir_mail_collect(&mails, make_values(&v, proxy, 2)), 0);
     assert_int_equal(dir_mail_collect(&mails, make_values(&v, mail, 2)), 0);
     assert_mails(&mails, want_proxy_first, 3);
-    dir_list_free(&mails);
+    dir_strings_free(&mails);
 
     assert_int_equal(dir_mail_collect(&mails, make_values(&v, mail, 2)), 0);
     assert_int_equal(dir_mail_collect(&mails, make_values(&v, proxy, 2)), 0);
     assert_mails(&mails, want_mail_first, 3);
-    dir_list_free(&mails);
+    dir_strings_free(&mails);
 }
 
 
@@ -115,7 +115,7 @@ static void
 test_plain_values_kept_as_they_are(void **state)
 {
     values_t     v;
-    dir_list_t   mails = { 0 };
+    dir_strings_t   mails = { 0 };
     const char  *mail[] = {
         "Jane.Doe@Example.org", "jane@example.org", "jane@example.org"
     };
@@ -126,7 +126,7 @@ test_plain_values_kept_as_they_are(void **state)
     assert_int_equal(dir_mail_collect(&mails, make_values(&v, mail, 3)), 0);
     assert_mails(&mails, want, 2);
 
-    dir_list_free(&mails);
+    dir_strings_free(&mails);
 }
 
 
@@ -135,7 +135,7 @@ test_implausible_addresses_dropped(void **state)
 {
     values_t     v;
     char         long_local[300];
-    dir_list_t   mails = { 0 };
+    dir_strings_t   mails = { 0 };
     const char  *bad[] = {
         "no-at-sign", "two@@example.org", "a@b@example.org", "sp ace@x.org",
         "@example.org", "user@", "tab\t@x.org", "quote\"@x.org",
@@ -155,14 +155,14 @@ test_implausible_addresses_dropped(void **state)
     assert_int_equal(dir_mail_collect(&mails, make_values(&v, good, 1)), 0);
     assert_mails(&mails, good, 1);
 
-    dir_list_free(&mails);
+    dir_strings_free(&mails);
 }
 
 
 static void
 test_value_with_nul_dropped(void **state)
 {
-    dir_list_t      mails = { 0 };
+    dir_strings_t      mails = { 0 };
     struct berval   bv, *values[2];
 
     (void) state;
@@ -182,7 +182,7 @@ test_longest_address_accepted(void **state)
 {
     values_t     v;
     char         addr[DIR_MAIL_LEN_MAX + 2];
-    dir_list_t   mails = { 0 };
+    dir_strings_t   mails = { 0 };
     const char  *one[1] = { addr };
 
     (void) state;
@@ -194,7 +194,7 @@ test_longest_address_accepted(void **state)
 
     assert_int_equal(dir_mail_collect(&mails, make_values(&v, one, 1)), 0);
     assert_int_equal(mails.n, 1);
-    dir_list_free(&mails);
+    dir_strings_free(&mails);
 
     memset(addr, 'a', sizeof(addr));
     memcpy(addr + DIR_MAIL_LEN_MAX - 5, "@x.org", 7);
@@ -211,7 +211,7 @@ test_bounded_count(void **state)
     size_t       i;
     char         addrs[40][32];
     values_t     v;
-    dir_list_t   mails = { 0 };
+    dir_strings_t   mails = { 0 };
     const char  *strings[40];
 
     (void) state;
@@ -228,14 +228,14 @@ test_bounded_count(void **state)
     assert_string_equal(mails.items[0], "user0@example.org");
     assert_string_equal(mails.items[DIR_MAILS_MAX - 1], "user31@example.org");
 
-    dir_list_free(&mails);
+    dir_strings_free(&mails);
 }
 
 
 static void
 test_no_values(void **state)
 {
-    dir_list_t  mails = { 0 };
+    dir_strings_t  mails = { 0 };
 
     (void) state;
 

@@ -2,11 +2,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dir_list.h"
+#include "dir_strings.h"
 
 
 int
-dir_list_push(dir_list_t *list, const char *s, size_t len)
+dir_strings_push(dir_strings_t *list, const char *s, size_t len)
 {
     char    *copy, **items;
     size_t   cap;
@@ -38,7 +38,7 @@ dir_list_push(dir_list_t *list, const char *s, size_t len)
 
 
 int
-dir_list_has(const dir_list_t *list, const char *s, size_t len)
+dir_strings_has(const dir_strings_t *list, const char *s, size_t len)
 {
     size_t  i;
 
@@ -55,13 +55,13 @@ dir_list_has(const dir_list_t *list, const char *s, size_t len)
 
 
 int
-dir_list_copy(dir_list_t *dst, char *const *items, size_t n)
+dir_strings_copy(dir_strings_t *dst, char *const *items, size_t n)
 {
     size_t  i;
 
     for (i = 0; i < n; i++) {
-        if (dir_list_push(dst, items[i], strlen(items[i])) != 0) {
-            dir_list_free(dst);
+        if (dir_strings_push(dst, items[i], strlen(items[i])) != 0) {
+            dir_strings_free(dst);
             return -1;
         }
     }
@@ -71,7 +71,7 @@ dir_list_copy(dir_list_t *dst, char *const *items, size_t n)
 
 
 char **
-dir_list_release(dir_list_t *list, size_t *n)
+dir_strings_release(dir_strings_t *list, size_t *n)
 {
     char  **items;
 
@@ -87,9 +87,9 @@ dir_list_release(dir_list_t *list, size_t *n)
 
 
 void
-dir_list_free(dir_list_t *list)
+dir_strings_free(dir_strings_t *list)
 {
-    dir_strings_free(list->items, list->n);
+    dir_strings_array_free(list->items, list->n);
 
     list->items = NULL;
     list->n = 0;
@@ -98,7 +98,7 @@ dir_list_free(dir_list_t *list)
 
 
 void
-dir_strings_free(char **items, size_t n)
+dir_strings_array_free(char **items, size_t n)
 {
     size_t  i;
 
