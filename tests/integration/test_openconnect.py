@@ -1,32 +1,159 @@
-"""A real GlobalProtect client, openconnect --protocol=gp, logs in to the
-portal and accepts its configuration.  It then fails at the gateway step,
-which is not the portal's (the test gateway does not exist)."""
+"""A real GlobalProtect client, openconnect --protocol=gp (Debian's), from
+the portal to a gateway with the certificate the portal issued.
 
+The chain: the reference agent (build/scep-agent) enrolls through the
+portal (push mode: with micromdm's scepserver itself; enroll mode: the
+portal's PKCS#12), then openconnect --authenticate logs in to the
+portal with the user's password, takes the one gateway of the portal's
+list, logs in to it with the agent's certificate and key, and prints
+the gateway's authentication cookie.  The gateway is plain nginx with
+ssl_verify_client against the session CA (tests/harness/gateway.py).
+
+openconnect 9.01's flow, read from its source (auth-globalprotect.c,
+gpst_login()): POST /global-protect/prelogin.esp, POST
+/global-protect/getconfig.esp with the form; from the <policy>, the
+first entry of gateways/external/list; then, without a prelogin, the
+same form again to https://GATEWAY/ssl-vpn/login.esp (its "blind
+retry"), whose <jnlp> arguments become the cookie; --authenticate prints
+COOKIE=, HOST=, CONNECT_URL=, FINGERPRINT= and stops (main.c).
+"""
+
+import datetime
+import os
+import re
 import subprocess
+import sys
+import xml.etree.ElementTree as ET
 
-from harness import directory, portal
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+from harness import directory, gateway, http, portal, procs  # noqa: E402
+from harness.ports import HOST                                # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+AGENT = os.path.abspath(os.environ.get("NGX_SCEP_AGENT") or os.path.join(
+    REPO, "build", "scep-agent"))
 
 TLS_LISTEN = ("@PORT@ ssl;\n    ssl_certificate @TLS_CERT@;\n"
               "    ssl_certificate_key @TLS_KEY@")
+GETCONFIG = "/global-protect/getconfig.esp"
+
+COOKIE = re.compile(r"^COOKIE='(?P<cookie>[^']*)'$", re.MULTILINE)
+
+_serial = iter(range(1, 1000))
 
 
-def run_openconnect(server, user, password):
-    return subprocess.run(
-        ["openconnect", "--protocol=gp", "--servercert", server.tls.pin,
-         "--user", user, "--passwd-on-stdin", "--authenticate",
-         "--non-inter", "-v",
-         f"https://127.0.0.1:{server.port}/global-protect/"],
-        input=password + "\n", capture_output=True, text=True, timeout=60)
+def unique(prefix):
+    """An OU no earlier test gave the session's CA."""
+    return f"{prefix}-{os.getpid()}-{next(_serial)}"
 
 
-def start_portal(nginx, slapd):
-    conf = (portal.directory_block(slapd) + portal.profile_block()
-            + portal.portal_server("        scep_default_profile staff;",
-                                   listen=TLS_LISTEN))
+def fingerprint(ca):
+    return ":".join(f"{b:02X}" for b in bytes.fromhex(
+        ca.ca_fingerprint_sha256))
+
+
+def run_openconnect(server, user, password, *extra, pins=()):
+    """openconnect --protocol=gp --authenticate against the portal; pins:
+    more --servercert values (the gateway's)."""
+    argv = ["openconnect", "--protocol=gp", "--servercert", server.tls.pin]
+    for pin in pins:
+        argv += ["--servercert", pin]
+    argv += ["--user", user, "--passwd-on-stdin", "--authenticate",
+             "--non-inter", "-v", *extra,
+             f"https://{HOST}:{server.port}/global-protect/"]
+    return subprocess.run(argv, input=password + "\n", capture_output=True,
+                          text=True, timeout=60)
+
+
+def start_portal(nginx, slapd, location="        scep_default_profile "
+                 "staff;", profiles=None, directory_block=None,
+                 gateway_line=None):
+    conf = ((directory_block or portal.directory_block(slapd))
+            + (profiles or portal.profile_block())
+            + portal.portal_server(location, listen=TLS_LISTEN))
+    if gateway_line is not None:
+        conf = conf.replace(
+            '        scep_gateway gw1.example.org "name=Gateway 1" '
+            'priority=1;', gateway_line)
     server = nginx(http=conf)
     server.start()
     return server
 
+
+def start_gateway(nginx, client_ca):
+    """The test gateway (no module) trusting client_ca; not yet started,
+    so that its port can go into the portal's configuration first."""
+    return nginx(http=gateway.server_block(client_ca), load_module=False)
+
+
+def portal_ca_fetched(server):
+    procs.wait_until(lambda: "CA certificate" in server.error_log(), 15.0,
+                     "the portal's first GetCACert")
+
+
+def enroll(server, user, out_dir):
+    """The reference agent enrolls user through the portal."""
+    if not os.path.exists(AGENT):
+        pytest.fail(f"{AGENT} is missing: run 'make tools' first",
+                    pytrace=False)
+    env = dict(os.environ,
+               NGX_SCEP_PASSWORD=directory.USERS[user]["password"])
+    done = subprocess.run(
+        [AGENT, "enroll", "--portal", f"https://{HOST}:{server.port}",
+         "--ca-file", server.tls.cert_path, "--user", user,
+         "--host-id", f"oc-{user}", "--dir", str(out_dir)],
+        env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with open(os.path.join(out_dir, "cert.pem"), "rb") as f:
+        cert = x509.load_pem_x509_certificate(f.read())
+    return (os.path.join(out_dir, "cert.pem"),
+            os.path.join(out_dir, "key.pem"), cert)
+
+
+def chain(nginx, slapd, scepserver, mode, user, tmp_path):
+    """Portal (profile in mode) + gateway trusting the session CA; the
+    agent enrolls user; returns (portal, gateway, cert, key, x509)."""
+    gw = start_gateway(nginx, scepserver.ca_cert_path)
+    profile = portal.profile_block(
+        "staff", scep_url=scepserver.url, mode=mode,
+        subject=f'"O=Example,OU={unique(mode)},CN=$USERNAME"',
+        ca_fingerprint=fingerprint(scepserver))
+    server = start_portal(
+        nginx, slapd, profiles=profile,
+        gateway_line=f'        scep_gateway {HOST}:{gw.port} '
+                     '"name=Test gateway";')
+    gw.start()
+    if mode == "enroll":
+        portal_ca_fetched(server)
+    cert, key, parsed = enroll(server, user, tmp_path / f"agent-{user}")
+    return server, gw, cert, key, parsed
+
+
+def assert_cookie(result, user, gw):
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    match = COOKIE.search(result.stdout)
+    assert match, output
+    fields = dict(part.split("=", 1)
+                  for part in match.group("cookie").split("&"))
+    assert re.fullmatch(r"[0-9a-f]{32}", fields["authcookie"]), fields
+    assert fields["user"] == user
+    assert fields["portal"] == gateway.NAME
+    assert f"HOST='{HOST}'" in result.stdout
+    return fields
+
+
+# -- the portal's step ------------------------------------------------------
 
 def test_openconnect_accepts_the_portal_configuration(nginx, slapd):
     server = start_portal(nginx, slapd)
@@ -41,12 +168,169 @@ def test_openconnect_accepts_the_portal_configuration(nginx, slapd):
     # the portal step succeeded: openconnect read our gateway list
     assert "1 gateway servers available:" in output, output
     assert "Gateway 1 (gw1.example.org)" in output
-    # and went on to the gateway, which is where it stops
+    # and went on to the gateway (a name that does not resolve here)
     assert "https://gw1.example.org/ssl-vpn/login.esp" in output
 
     log = server.error_log()
     assert 'result=settings status=200 login="alice"' in log
 
+
+# -- the whole chain --------------------------------------------------------
+
+def test_push_mode_certificate_takes_openconnect_through_the_gateway(
+        nginx, slapd, scepserver, tmp_path):
+    server, gw, cert, key, parsed = chain(nginx, slapd, scepserver, "push",
+                                          "bob", tmp_path)
+    result = run_openconnect(server, "bob", directory.USERS["bob"]["password"],
+                             "--certificate", cert, "--sslkey", key,
+                             pins=[gw.tls.pin])
+    output = result.stdout + result.stderr
+
+    assert f"Test gateway ({HOST}:{gw.port})" in output
+    assert f"POST https://{HOST}:{gw.port}/ssl-vpn/login.esp" in output
+    assert ("GlobalProtect login returned authentication-source="
+            "client-certificate") in output
+    fields = assert_cookie(result, "bob", gw)
+
+    # the gateway saw the agent's certificate, verified by the session CA
+    seen = gateway.wait_for_record(gw, "/ssl-vpn/login.esp")
+    assert seen["verify"] == "SUCCESS"
+    assert seen["user"] == "bob"
+    assert int(seen["serial"], 16) == parsed.serial_number
+    assert "CN=bob" in seen["dn"]
+    assert fields["authcookie"] not in server.error_log()
+
+
+def test_enroll_mode_certificate_takes_openconnect_through_the_gateway(
+        nginx, slapd, scepserver, tmp_path):
+    server, gw, cert, key, parsed = chain(nginx, slapd, scepserver,
+                                          "enroll", "carol", tmp_path)
+    assert "result=issued" in server.error_log()
+    result = run_openconnect(server, "carol",
+                             directory.USERS["carol"]["password"],
+                             "--certificate", cert, "--sslkey", key,
+                             pins=[gw.tls.pin])
+
+    assert_cookie(result, "carol", gw)
+    seen = gateway.wait_for_record(gw, "/ssl-vpn/login.esp")
+    assert seen["verify"] == "SUCCESS"
+    assert int(seen["serial"], 16) == parsed.serial_number
+
+
+# -- what the gateway refuses -----------------------------------------------
+
+def make_cert(path, cn, issuer_cert=None, issuer_key=None, days=30,
+              expired=False):
+    """A client certificate (and key) for cn, signed by issuer (or by a CA
+    made here when issuer_cert is None).  Returns (cert_path, key_path)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    if issuer_cert is None:
+        issuer_key = rsa.generate_private_key(public_exponent=65537,
+                                              key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                             "Another CA")])
+        issuer_cert = (x509.CertificateBuilder()
+                       .subject_name(name).issuer_name(name)
+                       .public_key(issuer_key.public_key())
+                       .serial_number(x509.random_serial_number())
+                       .not_valid_before(now - datetime.timedelta(days=1))
+                       .not_valid_after(now + datetime.timedelta(days=30))
+                       .add_extension(x509.BasicConstraints(
+                           ca=True, path_length=None), critical=True)
+                       .sign(issuer_key, hashes.SHA256()))
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if expired:
+        not_before = now - datetime.timedelta(days=10)
+        not_after = now - datetime.timedelta(days=1)
+    else:
+        not_before = now - datetime.timedelta(minutes=5)
+        not_after = now + datetime.timedelta(days=days)
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example"),
+                x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+            .issuer_name(issuer_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before).not_valid_after(not_after)
+            .sign(issuer_key, hashes.SHA256()))
+    os.makedirs(path, exist_ok=True)
+    cert_path = os.path.join(path, "cert.pem")
+    key_path = os.path.join(path, "key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def session_ca(scepserver):
+    with open(scepserver.ca_key_path, "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), password=None)
+    return scepserver.ca_cert, key
+
+
+@pytest.fixture
+def portal_and_gateway(nginx, slapd, scepserver):
+    gw = start_gateway(nginx, scepserver.ca_cert_path)
+    server = start_portal(
+        nginx, slapd, gateway_line=f'        scep_gateway {HOST}:{gw.port} '
+                                   '"name=Test gateway";')
+    gw.start()
+    return server, gw
+
+
+def assert_refused_by_gateway(result, gw, verify):
+    output = result.stdout + result.stderr
+    # the portal's step went through; the gateway said why it refused
+    assert f"Test gateway ({HOST}:{gw.port})" in output, output
+    assert gateway.REFUSAL in output, output
+    assert result.returncode == 1, output
+    assert "COOKIE=" not in result.stdout
+    assert "Failed to complete authentication" in output
+    seen = [r for r in gateway.records(gw) if r["status"] == "200"]
+    assert seen, gateway.records(gw)
+    assert re.fullmatch(verify, seen[-1]["verify"]), seen[-1]
+
+
+def test_gateway_refuses_a_certificate_of_another_ca(
+        portal_and_gateway, tmp_path):
+    server, gw = portal_and_gateway
+    cert, key = make_cert(tmp_path / "other", "bob")
+    result = run_openconnect(server, "bob", directory.USERS["bob"]["password"],
+                             "--certificate", cert, "--sslkey", key,
+                             pins=[gw.tls.pin])
+    # nginx's words for a chain it cannot build (OpenSSL's
+    # X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE)
+    assert_refused_by_gateway(result, gw,
+                              r"FAILED:unable to verify the first "
+                              r"certificate")
+
+
+def test_gateway_refuses_an_expired_certificate(
+        portal_and_gateway, scepserver, tmp_path):
+    server, gw = portal_and_gateway
+    cert, key = make_cert(tmp_path / "expired", "bob",
+                          *session_ca(scepserver), expired=True)
+    result = run_openconnect(server, "bob", directory.USERS["bob"]["password"],
+                             "--certificate", cert, "--sslkey", key,
+                             pins=[gw.tls.pin])
+    assert_refused_by_gateway(result, gw, r"FAILED:certificate has expired")
+
+
+def test_gateway_refuses_a_login_without_a_certificate(portal_and_gateway):
+    server, gw = portal_and_gateway
+    result = run_openconnect(server, "bob", directory.USERS["bob"]["password"],
+                             pins=[gw.tls.pin])
+    assert_refused_by_gateway(result, gw, r"NONE")
+    assert gateway.wait_for_record(gw, "/ssl-vpn/login.esp")["status"] \
+        == "200"
+
+
+# -- the portal's refusals, as openconnect shows them -------------------------
 
 def test_openconnect_is_told_the_password_is_wrong(nginx, slapd):
     server = start_portal(nginx, slapd)
