@@ -351,3 +351,37 @@ gp_render_error(gp_buf_t *b, const char *message)
     gp_buf_add_xml_str(b, message);
     gp_buf_add_str(b, "</error></response>\n");
 }
+
+
+size_t
+gp_render_reason(char *out, size_t size, const char *message)
+{
+    size_t          n;
+    unsigned char   c;
+
+    if (size == 0) {
+        return 0;
+    }
+
+    n = 0;
+
+    for ( /* void */ ; *message != '\0' && n < size - 1; message++) {
+        c = (unsigned char) *message;
+
+        if (c >= 0x80 && c < 0xc0) {
+            /* the rest of a UTF-8 sequence already shown as '?' */
+            continue;
+        }
+
+        out[n++] = (c >= 0x20 && c < 0x7f) ? (char) c : '?';
+    }
+
+    /* a phrase that ends in spaces would lose them on the way */
+    while (n > 0 && out[n - 1] == ' ') {
+        n--;
+    }
+
+    out[n] = '\0';
+
+    return n;
+}

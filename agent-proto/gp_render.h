@@ -84,5 +84,17 @@ void gp_render_policy(gp_buf_t *b, const gp_policy_t *policy);
 /* <response status="error"><error>message</error></response> */
 void gp_render_error(gp_buf_t *b, const char *message);
 
+/*
+ * An error's message as an HTTP reason phrase and a header value can
+ * carry it, for the clients that read it there (PROTOCOL.md, section
+ * 6): printable ASCII, each other character (a UTF-8 sequence, a control
+ * byte) as one '?', cut to size - 1 bytes and NUL-terminated.  Returns
+ * the length; 0 for an empty message or a size of 0.
+ */
+size_t gp_render_reason(char *out, size_t size, const char *message);
+
+/* Room for a reason: clients keep header lines short. */
+#define GP_REASON_MAX  200
+
 
 #endif /* GP_RENDER_H */

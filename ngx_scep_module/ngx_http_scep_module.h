@@ -324,6 +324,8 @@ ngx_int_t ngx_http_scep_allow(ngx_http_request_t *r, const char *methods);
 ngx_int_t ngx_http_scep_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, const char *body, size_t len, ngx_uint_t secret);
 ngx_int_t ngx_http_scep_retry_after(ngx_http_request_t *r, ngx_uint_t secs);
+ngx_int_t ngx_http_scep_reason(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message);
 ngx_int_t ngx_http_scep_body_copy(ngx_http_request_t *r, ngx_str_t *body,
     size_t max);
 

@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
 from harness import directory, gateway, http, portal, procs  # noqa: E402
-from harness.ports import HOST                                # noqa: E402
+from harness.ports import HOST, free_port                     # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -330,14 +330,69 @@ def test_gateway_refuses_a_login_without_a_certificate(portal_and_gateway):
         == "200"
 
 
-# -- the portal's refusals, as openconnect shows them -------------------------
+# -- the portal's refusals, as each client shows them ----------------------
+#
+# openconnect 9.01 drops the body of any answer but a 200 and prints
+# "Unexpected N result from server" (http.c, do_https_request()); before
+# that it prints the status line of such an answer at its default
+# verbosity ("Got HTTP response: ...", process_http_response()), which
+# is where the portal puts the message.  A 512 makes it ask for the
+# password again (-EACCES), a 403 stops it (-EPERM).  The yuezk client
+# shows the X-Private-Pan-Globalprotect header of a 4xx or 5xx answer
+# ("Portal config error: <header>", crates/gpapi/src/utils/mod.rs,
+# parse_gp_error(); reqwest's HeaderValue::to_str() wants visible ASCII).
+# The reference agent reads the body's <error>.
+
+def refusal(server, user, password=None):
+    """A getconfig login as the yuezk client sends it: (status, header,
+    the body's <error>)."""
+    resp = http.post_form(f"https://{HOST}:{server.port}{GETCONFIG}",
+                          portal.login(user, password))
+    header = resp.headers.get("x-private-pan-globalprotect")
+    root = ET.fromstring(resp.body)
+    assert root.tag == "response" and root.get("status") == "error"
+    return resp.status, header, root.findtext("error")
+
+
+def assert_refusal_shown(server, user, password, status, message):
+    got_status, header, error = refusal(server, user, password)
+    assert (got_status, error) == (status, message)
+    assert header == message
+    assert all(32 <= ord(c) < 127 for c in header)
+
+    result = run_openconnect(server, user, password
+                             or directory.USERS[user]["password"])
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert f"Got HTTP response: HTTP/1.1 {status} {message}\n" in output
+    assert f"Unexpected {status} result from server" in output
+    assert "gateway servers available" not in output
+    return output
+
 
 def test_openconnect_is_told_the_password_is_wrong(nginx, slapd):
     server = start_portal(nginx, slapd)
-    result = run_openconnect(server, "alice", "not-her-password")
-    output = result.stdout + result.stderr
-
-    assert result.returncode != 0
-    assert "gateway servers available" not in output
+    output = assert_refusal_shown(server, "alice", "not-her-password", 512,
+                                  "Invalid username or password")
+    # -EACCES: it would ask again; with nothing more on its input, it ends
+    assert "Failed to complete authentication" in output
     assert 'result=bad_credentials status=512 login="alice"' in \
         server.error_log()
+
+
+def test_openconnect_is_told_the_account_is_not_allowed(nginx, slapd):
+    server = start_portal(nginx, slapd, location=(
+        "        scep_allow_group vpn-admins;\n"
+        "        scep_default_profile staff;"))
+    assert_refusal_shown(server, "bob", None, 403,
+                         "Your account is not allowed to use this portal")
+    assert 'result=refused status=403 login="bob"' in server.error_log()
+
+
+def test_openconnect_is_told_the_portal_failed(nginx, slapd):
+    server = start_portal(nginx, slapd, directory_block=(
+        portal.directory_block(slapd, url=f"ldap://{HOST}:{free_port()}",
+                               connect_timeout="1s")))
+    assert_refusal_shown(server, "bob", None, 502,
+                         "The directory is unavailable, try again later")
+    assert 'result=failed status=502 login="bob"' in server.error_log()

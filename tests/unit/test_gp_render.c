@@ -890,6 +890,44 @@ test_error(void **state)
 }
 
 
+static void
+test_reason(void **state)
+{
+    char  out[16];
+    char  big[256];
+
+    (void) state;
+
+    assert_int_equal(gp_render_reason(big, sizeof(big),
+                                      "Invalid username or password"), 28);
+    assert_string_equal(big, "Invalid username or password");
+
+    /* what a header or a status line cannot carry: CR, LF, NUL's kin */
+    assert_int_equal(gp_render_reason(big, sizeof(big),
+                                      "a\r\nX-Evil: 1\tb\x7f"), 15);
+    assert_string_equal(big, "a??X-Evil: 1?b?");
+
+    /* one '?' per UTF-8 character, whatever its length */
+    gp_render_reason(big, sizeof(big), "j\xc3\xbcrgen \xe2\x82\xac"
+                     "\xf0\x9f\x94\x91!");
+    assert_string_equal(big, "j?rgen ?" "?!");
+
+    /* cut to the room given, without trailing spaces */
+    assert_int_equal(gp_render_reason(out, sizeof(out),
+                                      "The portal is busy"), 15);
+    assert_string_equal(out, "The portal is b");
+    assert_int_equal(gp_render_reason(out, sizeof(out),
+                                      "The portal was busy"), 14);
+    assert_string_equal(out, "The portal was");
+    assert_int_equal(gp_render_reason(out, sizeof(out), "x   "), 1);
+    assert_string_equal(out, "x");
+
+    assert_int_equal(gp_render_reason(out, sizeof(out), ""), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(gp_render_reason(out, 0, "x"), 0);
+}
+
+
 int
 main(void)
 {
@@ -905,6 +943,7 @@ main(void)
         cmocka_unit_test(test_policy_enroll_and_pending),
         cmocka_unit_test(test_policy_refuses_impossible_input),
         cmocka_unit_test(test_error),
+        cmocka_unit_test(test_reason),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
