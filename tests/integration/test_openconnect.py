@@ -217,6 +217,107 @@ def test_enroll_mode_certificate_takes_openconnect_through_the_gateway(
     assert int(seen["serial"], 16) == parsed.serial_number
 
 
+# -- what the portal tells clients beside the gateway list -----------------
+
+def openconnect_version():
+    out = subprocess.run(["openconnect", "--version"], capture_output=True,
+                         text=True).stdout
+    match = re.search(r"version v(\d+)\.(\d+)", out)
+    assert match, out
+    return int(match.group(1)), int(match.group(2))
+
+
+def test_openconnect_reports_the_portal_version_to_the_gateway(
+        nginx, slapd, scepserver, tmp_path):
+    """Not --authenticate: openconnect goes on to the gateway's
+    getconfig.esp (the test gateway refuses it), sending its app-version.
+    From 9.12 on that is the portal's <version> (auth-globalprotect.c,
+    parse_portal_xml(): "we will report the same client version");
+    9.01 sends a fixed one, whatever the portal says (gpst.c v9.01,
+    gpst_get_config(): "...&app-version=5.1.5-8")."""
+    gw = start_gateway(nginx, scepserver.ca_cert_path)
+    profile = portal.profile_block(
+        "staff", scep_url=scepserver.url,
+        subject=f'"O=Example,OU={unique("version")},CN=$USERNAME"',
+        ca_fingerprint=fingerprint(scepserver))
+    server = start_portal(
+        nginx, slapd, profiles=profile,
+        location="        scep_default_profile staff;\n"
+                 "        scep_portal_version 6.1.3-7;",
+        gateway_line=f'        scep_gateway {HOST}:{gw.port} '
+                     '"name=Test gateway";')
+    gw.start()
+    cert, key, _ = enroll(server, "dave", tmp_path / "agent-dave")
+
+    argv = ["openconnect", "--protocol=gp", "--servercert", server.tls.pin,
+            "--servercert", gw.tls.pin, "--user", "dave",
+            "--passwd-on-stdin", "--non-inter", "--dump-http-traffic",
+            "--certificate", cert, "--sslkey", key,
+            "--script-tun", "--script", "/bin/true",
+            f"https://{HOST}:{server.port}/global-protect/"]
+    result = subprocess.run(argv, input=directory.USERS["dave"]["password"]
+                            + "\n", capture_output=True, text=True,
+                            timeout=60)
+    output = result.stdout + result.stderr
+
+    # the portal said it
+    assert "<version>6.1.3-7</version>" in output, output
+    # the gateway was asked for its configuration, which it refused
+    assert f"POST https://{HOST}:{gw.port}/ssl-vpn/getconfig.esp" in output
+    assert "test gateway: no tunnel here" in output
+    assert result.returncode == 1
+    sent = re.search(r"^> .*\bapp-version=([^&\s]+)", output, re.MULTILINE)
+    assert sent, output
+    if openconnect_version() >= (9, 12):
+        assert sent.group(1) == "6.1.3-7"
+    else:
+        assert sent.group(1) == "5.1.5-8"
+
+
+def test_clients_read_version_and_internal_gateways(nginx, slapd):
+    server = start_portal(nginx, slapd, location=(
+        "        scep_default_profile staff;\n"
+        "        scep_portal_version 6.1.3-7;\n"
+        '        scep_internal_gateway gw-in.corp.example.org '
+        '"name=Inside";\n'
+        "        scep_internal_gateway 10.1.2.3:4443 priority=5;\n"
+        "        scep_internal_host_detection 10.0.0.10 "
+        "inside.corp.example.org;\n"
+        "        scep_internal_host_detection fd00::10 "
+        "inside6.corp.example.org;"))
+    resp = http.post_form(f"https://{HOST}:{server.port}{GETCONFIG}",
+                          portal.login("bob"))
+    assert resp.status == 200
+    root = ET.fromstring(resp.body)
+
+    # the yuezk client (crates/gpapi/src/portal/config.rs): the first
+    # <version> anywhere, depth first; <internal-host-detection>'s
+    # children; gateways/internal/list when inside, else external
+    assert root.iter("version").__next__().text == "6.1.3-7"
+    assert root.findtext("scep-protocol-version") == "1"
+    detect = root.find(".//internal-host-detection")
+    assert [detect.findtext(n) for n in ("ip-address", "host",
+                                         "ipv6-address", "ipv6-host")] == [
+        "10.0.0.10", "inside.corp.example.org", "fd00::10",
+        "inside6.corp.example.org"]
+    inside = root.findall("./gateways/internal/list/entry")
+    assert [(e.get("name"), e.findtext("description"),
+             e.findtext("priority"),
+             e.findtext("priority-rule/entry[@name='Any']/priority"))
+            for e in inside] == [
+        ("gw-in.corp.example.org", "Inside", "1", "1"),
+        ("10.1.2.3:4443", "10.1.2.3:4443", "5", "5")]
+    outside = root.findall("./gateways/external/list/entry")
+    assert [e.get("name") for e in outside] == ["gw1.example.org"]
+
+    # openconnect takes the external list only, and is not confused
+    result = run_openconnect(server, "bob", directory.USERS["bob"]["password"])
+    output = result.stdout + result.stderr
+    assert "1 gateway servers available:" in output, output
+    assert "Gateway 1 (gw1.example.org)" in output
+    assert "gw-in" not in output
+
+
 # -- what the gateway refuses -----------------------------------------------
 
 def make_cert(path, cn, issuer_cert=None, issuer_key=None, days=30,
