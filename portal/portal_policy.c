@@ -1,7 +1,8 @@
 /*
  * The parts of every <policy> the agent receives that come from the
  * portal and the user rather than from the mode: the portal's name and
- * version, the user, the gateways and how to tell the inside.  Each mode adds its own element.
+ * version, the user, the gateways and how a client tells it is inside.
+ * Each mode adds its own element.
  */
 
 #include <string.h>

@@ -293,7 +293,7 @@ def test_clients_read_version_and_internal_gateways(nginx, slapd):
     # the yuezk client (crates/gpapi/src/portal/config.rs): the first
     # <version> anywhere, depth first; <internal-host-detection>'s
     # children; gateways/internal/list when inside, else external
-    assert root.iter("version").__next__().text == "6.1.3-7"
+    assert next(root.iter("version")).text == "6.1.3-7"
     assert root.findtext("scep-protocol-version") == "1"
     detect = root.find(".//internal-host-detection")
     assert [detect.findtext(n) for n in ("ip-address", "host",
@@ -420,6 +420,8 @@ def test_gateway_refuses_an_expired_certificate(
                              "--certificate", cert, "--sslkey", key,
                              pins=[gw.tls.pin])
     assert_refused_by_gateway(result, gw, r"FAILED:certificate has expired")
+    # openconnect warns, and sends it all the same
+    assert "Client certificate has expired at:" in result.stderr
 
 
 def test_gateway_refuses_a_login_without_a_certificate(portal_and_gateway):
