@@ -16,7 +16,6 @@
 
 
 #define GP_XML_DECLARATION   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-#define GP_PROTOCOL_VERSION  1
 
 /*
  * RFC 2253 lets a string carry UTF-8 as is; escaping its bytes as \C3\A9
@@ -27,6 +26,10 @@
 
 static void gp_render_element(gp_buf_t *b, int indent, const char *name,
     const char *value);
+static void gp_render_host_detection(gp_buf_t *b,
+    const gp_host_detection_t *d);
+static void gp_render_gateways(gp_buf_t *b, const char *kind,
+    const gp_gateway_t *gw, size_t n);
 static void gp_render_gateway(gp_buf_t *b, const gp_gateway_t *gw);
 static void gp_render_settings(gp_buf_t *b, const gp_scep_settings_t *s);
 static void gp_render_subject(gp_buf_t *b, const X509_NAME *name);
@@ -81,25 +84,30 @@ gp_render_prelogin(gp_buf_t *b, const gp_prelogin_t *p)
 void
 gp_render_policy(gp_buf_t *b, const gp_policy_t *policy)
 {
-    size_t  i;
-
     gp_buf_add_str(b, GP_XML_DECLARATION "<policy>\n");
 
     gp_render_element(b, 2, "portal-name", policy->portal_name);
-    gp_buf_printf(b, "  <version>%d</version>\n", GP_PROTOCOL_VERSION);
+    gp_render_element(b, 2, "version",
+                      policy->version ? policy->version
+                                      : GP_SOFTWARE_VERSION_DEFAULT);
+    gp_buf_printf(b, "  <scep-protocol-version>%d</scep-protocol-version>\n",
+                  GP_PROTOCOL_VERSION);
     gp_render_element(b, 2, "user-name", policy->user);
 
-    gp_buf_add_str(b, "  <gateways>\n"
-                      "    <external>\n"
-                      "      <list>\n");
-
-    for (i = 0; i < policy->ngateways; i++) {
-        gp_render_gateway(b, &policy->gateways[i]);
+    if (policy->host_detection != NULL) {
+        gp_render_host_detection(b, policy->host_detection);
     }
 
-    gp_buf_add_str(b, "      </list>\n"
-                      "    </external>\n"
-                      "  </gateways>\n");
+    gp_buf_add_str(b, "  <gateways>\n");
+
+    if (policy->ninternal_gateways) {
+        gp_render_gateways(b, "internal", policy->internal_gateways,
+                           policy->ninternal_gateways);
+    }
+
+    gp_render_gateways(b, "external", policy->gateways, policy->ngateways);
+
+    gp_buf_add_str(b, "  </gateways>\n");
 
     if (policy->settings != NULL) {
         gp_render_settings(b, policy->settings);
@@ -114,6 +122,37 @@ gp_render_policy(gp_buf_t *b, const gp_policy_t *policy)
     }
 
     gp_buf_add_str(b, "</policy>\n");
+}
+
+
+/* Both pairs, empty when not configured, as PAN-OS portals send them. */
+static void
+gp_render_host_detection(gp_buf_t *b, const gp_host_detection_t *d)
+{
+    gp_buf_add_str(b, "  <internal-host-detection>\n");
+    gp_render_element(b, 4, "ip-address", d->address ? d->address : "");
+    gp_render_element(b, 4, "host", d->host ? d->host : "");
+    gp_render_element(b, 4, "ipv6-address", d->address6 ? d->address6 : "");
+    gp_render_element(b, 4, "ipv6-host", d->host6 ? d->host6 : "");
+    gp_buf_add_str(b, "  </internal-host-detection>\n");
+}
+
+
+static void
+gp_render_gateways(gp_buf_t *b, const char *kind, const gp_gateway_t *gw,
+    size_t n)
+{
+    size_t  i;
+
+    gp_buf_printf(b, "    <%s>\n"
+                     "      <list>\n", kind);
+
+    for (i = 0; i < n; i++) {
+        gp_render_gateway(b, &gw[i]);
+    }
+
+    gp_buf_printf(b, "      </list>\n"
+                     "    </%s>\n", kind);
 }
 
 
@@ -350,4 +389,63 @@ gp_render_error(gp_buf_t *b, const char *message)
                       "<error>");
     gp_buf_add_xml_str(b, message);
     gp_buf_add_str(b, "</error></response>\n");
+}
+
+
+size_t
+gp_render_reason(char *out, size_t size, const char *message)
+{
+    size_t          n;
+    unsigned char   c;
+
+    if (size == 0) {
+        return 0;
+    }
+
+    n = 0;
+
+    for ( /* void */ ; *message != '\0' && n < size - 1; message++) {
+        c = (unsigned char) *message;
+
+        if (c >= 0x80 && c < 0xc0) {
+            /* the rest of a UTF-8 sequence already shown as '?' */
+            continue;
+        }
+
+        out[n++] = (c >= 0x20 && c < 0x7f) ? (char) c : '?';
+    }
+
+    /* a phrase that ends in spaces would lose them on the way */
+    while (n > 0 && out[n - 1] == ' ') {
+        n--;
+    }
+
+    out[n] = '\0';
+
+    return n;
+}
+
+
+int
+gp_software_version_is_valid(const char *version)
+{
+    size_t  i;
+    char    c;
+
+    if (version[0] < '0' || version[0] > '9') {
+        return 0;
+    }
+
+    for (i = 0; version[i] != '\0'; i++) {
+        c = version[i];
+
+        if (i == GP_SOFTWARE_VERSION_MAX
+            || !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+                 || (c >= 'A' && c <= 'Z') || c == '.' || c == '-'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }

@@ -21,11 +21,34 @@ typedef struct {
     const char  *password_label;
 } gp_prelogin_t;
 
+/*
+ * The GlobalProtect software version a portal announces in <version>;
+ * clients report it back to gateways as their own (openconnect 9.12 and
+ * newer, as app-version).  Seen on PAN-OS portals in the field.
+ */
+#define GP_SOFTWARE_VERSION_DEFAULT  "6.2.8-263"
+#define GP_SOFTWARE_VERSION_MAX      32
+
+/* The version of this protocol's own elements (<scep> and the rest). */
+#define GP_PROTOCOL_VERSION          1
+
 typedef struct {
     const char  *name;                /* shown to the user */
     const char  *address;             /* host[:port] */
     int          priority;            /* 1 is preferred */
 } gp_gateway_t;
+
+/*
+ * Internal host detection: a client that finds that address's reverse
+ * lookup giving that host name is inside and takes the internal
+ * gateways.  Either pair may be NULL.
+ */
+typedef struct {
+    const char  *address;             /* an IPv4 address */
+    const char  *host;
+    const char  *address6;            /* an IPv6 address */
+    const char  *host6;
+} gp_host_detection_t;
 
 /* Push and proxy modes: what the agent needs to enroll by itself. */
 typedef struct {
@@ -57,9 +80,13 @@ typedef struct {
 
 typedef struct {
     const char                   *portal_name;
+    const char                   *version;    /* NULL: the default */
     const char                   *user;
-    const gp_gateway_t           *gateways;
+    const gp_gateway_t           *gateways;   /* external */
     size_t                        ngateways;
+    const gp_gateway_t           *internal_gateways;
+    size_t                        ninternal_gateways;
+    const gp_host_detection_t    *host_detection;  /* NULL: none */
     const gp_scep_settings_t     *settings;
     const gp_scep_certificate_t  *certificate;
     const gp_scep_pending_t      *pending;
@@ -83,6 +110,25 @@ void gp_render_policy(gp_buf_t *b, const gp_policy_t *policy);
 
 /* <response status="error"><error>message</error></response> */
 void gp_render_error(gp_buf_t *b, const char *message);
+
+/*
+ * An error's message as an HTTP reason phrase and a header value can
+ * carry it, for the clients that read it there (PROTOCOL.md, section
+ * 6): printable ASCII, each other character (a UTF-8 sequence, a control
+ * byte) as one '?', cut to size - 1 bytes and NUL-terminated.  Returns
+ * the length; 0 for an empty message or a size of 0.
+ */
+size_t gp_render_reason(char *out, size_t size, const char *message);
+
+/*
+ * A GlobalProtect software version as portals write it, "6.2.8-263":
+ * 1 to GP_SOFTWARE_VERSION_MAX characters of digits, letters, '.' and
+ * '-', starting with a digit.
+ */
+int gp_software_version_is_valid(const char *version);
+
+/* Room for a reason: clients keep header lines short. */
+#define GP_REASON_MAX  200
 
 
 #endif /* GP_RENDER_H */

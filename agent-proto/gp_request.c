@@ -390,14 +390,22 @@ gp_login_check_field(const gp_field_t *field, gp_error_t *err)
         return 0;
     }
 
+    /*
+     * An empty device id is no device id (some agents send the field
+     * whatever they have): whether one is needed is the subject's say.
+     */
     if (strcmp(field->name, "host-id") == 0) {
-        return gp_check_device_id(field->name, field->value,
-                                  field->value_len, GP_HOST_ID_MAX, err);
+        return field->value_len == 0
+               ? 0
+               : gp_check_device_id(field->name, field->value,
+                                    field->value_len, GP_HOST_ID_MAX, err);
     }
 
     if (strcmp(field->name, "udid") == 0) {
-        return gp_check_device_id(field->name, field->value,
-                                  field->value_len, GP_UDID_MAX, err);
+        return field->value_len == 0
+               ? 0
+               : gp_check_device_id(field->name, field->value,
+                                    field->value_len, GP_UDID_MAX, err);
     }
 
     if (field->value_len > GP_FIELD_MAX) {
@@ -443,7 +451,7 @@ int
 gp_login_parse(const char *body, size_t len, gp_login_t *login,
     gp_error_t *err)
 {
-    size_t     i;
+    size_t     i, n;
     gp_form_t  form;
 
     memset(login, 0, sizeof(*login));
@@ -472,8 +480,14 @@ gp_login_parse(const char *body, size_t len, gp_login_t *login,
 
     gp_login_take(&form, "user", &login->user, &login->user_len);
     gp_login_take(&form, "passwd", &login->passwd, &login->passwd_len);
-    gp_login_take(&form, "host-id", &login->host_id, NULL);
-    gp_login_take(&form, "udid", &login->udid, NULL);
+    if (gp_form_get(&form, "host-id", &n) != NULL && n > 0) {
+        gp_login_take(&form, "host-id", &login->host_id, NULL);
+    }
+
+    if (gp_form_get(&form, "udid", &n) != NULL && n > 0) {
+        gp_login_take(&form, "udid", &login->udid, NULL);
+    }
+
     gp_login_take(&form, "clientos", &login->clientos, NULL);
     gp_login_take(&form, "os-version", &login->os_version, NULL);
     gp_login_take(&form, "computer", &login->computer, NULL);

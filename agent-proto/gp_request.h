@@ -97,9 +97,10 @@ typedef struct {
 
 /*
  * user and passwd are required and kept as sent (user_len and passwd_len
- * reveal an embedded NUL); host-id and udid must pass
- * gp_check_device_id(); every other field must be clean UTF-8 text of at
- * most GP_FIELD_MAX bytes.  On failure the login is left empty.
+ * reveal an embedded NUL); host-id and udid, when not empty, must pass
+ * gp_check_device_id(), and an empty one is taken as absent (NULL);
+ * every other field must be clean UTF-8 text of at most GP_FIELD_MAX
+ * bytes.  On failure the login is left empty.
  */
 int gp_login_parse(const char *body, size_t len, gp_login_t *login,
     gp_error_t *err);

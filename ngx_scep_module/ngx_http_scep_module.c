@@ -91,6 +91,13 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       offsetof(ngx_http_scep_loc_conf_t, portal_name),
       NULL },
 
+    { ngx_string("scep_portal_version"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_scep_portal_version,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, portal_version),
+      NULL },
+
     { ngx_string("scep_default_profile"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_scep_default_profile,
@@ -117,6 +124,21 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
                         |NGX_CONF_TAKE123,
       ngx_http_scep_gateway,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, gateways),
+      NULL },
+
+    { ngx_string("scep_internal_gateway"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
+                        |NGX_CONF_TAKE123,
+      ngx_http_scep_gateway,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_scep_loc_conf_t, internal_gateways),
+      NULL },
+
+    { ngx_string("scep_internal_host_detection"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_scep_host_detection,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -247,6 +269,7 @@ ngx_http_scep_create_loc_conf(ngx_conf_t *cf)
      *
      *     slcf->directory = NULL;
      *     slcf->portal_name = { 0, NULL };
+     *     slcf->portal_version = { 0, NULL };
      *     slcf->thread_pool_name = { 0, NULL };
      *     slcf->portal = NULL;
      */
@@ -256,6 +279,8 @@ ngx_http_scep_create_loc_conf(ngx_conf_t *cf)
     slcf->group_profiles = NGX_CONF_UNSET_PTR;
     slcf->allow_groups = NGX_CONF_UNSET_PTR;
     slcf->gateways = NGX_CONF_UNSET_PTR;
+    slcf->internal_gateways = NGX_CONF_UNSET_PTR;
+    slcf->host_detection = NGX_CONF_UNSET_PTR;
 
     return slcf;
 }
@@ -268,6 +293,8 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_scep_loc_conf_t *conf = child;
 
     ngx_conf_merge_str_value(conf->portal_name, prev->portal_name, "portal");
+    ngx_conf_merge_str_value(conf->portal_version, prev->portal_version,
+                             GP_SOFTWARE_VERSION_DEFAULT);
     ngx_conf_merge_str_value(conf->thread_pool_name, prev->thread_pool_name,
                              "default");
     ngx_conf_merge_msec_value(conf->login_timeout, prev->login_timeout,
@@ -279,6 +306,10 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                              NULL);
     ngx_conf_merge_ptr_value(conf->allow_groups, prev->allow_groups, NULL);
     ngx_conf_merge_ptr_value(conf->gateways, prev->gateways, NULL);
+    ngx_conf_merge_ptr_value(conf->internal_gateways, prev->internal_gateways,
+                             NULL);
+    ngx_conf_merge_ptr_value(conf->host_detection, prev->host_detection,
+                             NULL);
 
     if (conf->portal_set || conf->admin_set) {
         conf->thread_pool = ngx_thread_pool_add(cf, &conf->thread_pool_name);

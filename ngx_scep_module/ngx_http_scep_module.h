@@ -177,10 +177,13 @@ typedef struct {
 typedef struct {
     ngx_http_scep_directory_t *directory;    /* scep_portal */
     ngx_str_t                  portal_name;
+    ngx_str_t                  portal_version;
     ngx_http_scep_profile_t   *default_profile;
     ngx_array_t               *group_profiles;
     ngx_array_t               *allow_groups; /* of char * */
     ngx_array_t               *gateways;     /* of gp_gateway_t */
+    ngx_array_t               *internal_gateways;
+    gp_host_detection_t       *host_detection;
     ngx_thread_pool_t         *thread_pool;
     ngx_str_t                  thread_pool_name;
     ngx_msec_t                 login_timeout;
@@ -261,6 +264,10 @@ char *ngx_http_scep_group_profile(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_scep_allow_group(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_scep_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_scep_portal_version(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_scep_host_detection(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 ngx_int_t ngx_http_scep_portal_build(ngx_conf_t *cf,
     ngx_http_scep_loc_conf_t *slcf);
 char *ngx_http_scep_ref_add(ngx_conf_t *cf, ngx_str_t *name,
@@ -324,6 +331,8 @@ ngx_int_t ngx_http_scep_allow(ngx_http_request_t *r, const char *methods);
 ngx_int_t ngx_http_scep_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, const char *body, size_t len, ngx_uint_t secret);
 ngx_int_t ngx_http_scep_retry_after(ngx_http_request_t *r, ngx_uint_t secs);
+ngx_int_t ngx_http_scep_reason(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message);
 ngx_int_t ngx_http_scep_body_copy(ngx_http_request_t *r, ngx_str_t *body,
     size_t max);
 

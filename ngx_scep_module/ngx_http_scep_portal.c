@@ -567,8 +567,10 @@ ngx_http_scep_answer(ngx_http_request_t *r, portal_result_t *res)
         return;
     }
 
-    if (res->retry_after > 0
-        && ngx_http_scep_retry_after(r, res->retry_after) != NGX_OK)
+    if ((res->retry_after > 0
+         && ngx_http_scep_retry_after(r, res->retry_after) != NGX_OK)
+        || (res->status != NGX_HTTP_OK
+            && ngx_http_scep_reason(r, res->status, res->message) != NGX_OK))
     {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
@@ -648,6 +650,10 @@ ngx_http_scep_send_error(ngx_http_request_t *r, ngx_uint_t status,
         if (rc != NGX_OK) {
             return rc;
         }
+    }
+
+    if (ngx_http_scep_reason(r, status, message) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     gp_buf_init(&buf, 0);

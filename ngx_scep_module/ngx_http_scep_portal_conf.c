@@ -11,6 +11,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <arpa/inet.h>
+
 #include "ngx_http_scep_module.h"
 
 
@@ -213,19 +215,22 @@ ngx_http_scep_allow_group(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* scep_gateway ADDRESS [name=TEXT] [priority=N]; */
+/*
+ * scep_gateway ADDRESS [name=TEXT] [priority=N];
+ * scep_internal_gateway ADDRESS [name=TEXT] [priority=N];
+ */
 
 char *
 ngx_http_scep_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_scep_loc_conf_t *slcf = conf;
+    u_char         *p;
+    ngx_int_t       n;
+    ngx_str_t      *value, s;
+    ngx_uint_t      i;
+    ngx_array_t   **list;
+    gp_gateway_t   *gw;
 
-    u_char        *p;
-    ngx_int_t      n;
-    ngx_str_t     *value, s;
-    ngx_uint_t     i;
-    gp_gateway_t  *gw;
-
+    list = (ngx_array_t **) ((u_char *) conf + cmd->offset);
     value = cf->args->elts;
 
     for (p = value[1].data; p < value[1].data + value[1].len; p++) {
@@ -233,8 +238,8 @@ ngx_http_scep_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
               || *p == '[' || *p == ']'))
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "scep_gateway: \"%V\" is not a host[:port]",
-                               &value[1]);
+                               "%V: \"%V\" is not a host[:port]",
+                               &cmd->name, &value[1]);
             return NGX_CONF_ERROR;
         }
     }
@@ -243,21 +248,21 @@ ngx_http_scep_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "needs an address";
     }
 
-    if (slcf->gateways == NGX_CONF_UNSET_PTR) {
-        slcf->gateways = ngx_array_create(cf->pool, 2, sizeof(gp_gateway_t));
-        if (slcf->gateways == NULL) {
+    if (*list == NGX_CONF_UNSET_PTR) {
+        *list = ngx_array_create(cf->pool, 2, sizeof(gp_gateway_t));
+        if (*list == NULL) {
             return NGX_CONF_ERROR;
         }
     }
 
-    gw = ngx_array_push(slcf->gateways);
+    gw = ngx_array_push(*list);
     if (gw == NULL) {
         return NGX_CONF_ERROR;
     }
 
     gw->address = (char *) value[1].data;
     gw->name = gw->address;
-    gw->priority = (int) slcf->gateways->nelts;
+    gw->priority = (int) (*list)->nelts;
 
     for (i = 2; i < cf->args->nelts; i++) {
 
@@ -291,10 +296,121 @@ ngx_http_scep_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 invalid:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "scep_gateway: invalid parameter \"%V\", "
-                       "use name=TEXT and priority=1..1000", &value[i]);
+                       "%V: invalid parameter \"%V\", "
+                       "use name=TEXT and priority=1..1000", &cmd->name,
+                       &value[i]);
 
     return NGX_CONF_ERROR;
+}
+
+
+/* scep_portal_version VERSION; what <version> tells clients. */
+
+char *
+ngx_http_scep_portal_version(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_scep_loc_conf_t *slcf = conf;
+
+    ngx_str_t  *value;
+
+    if (slcf->portal_version.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_http_scep_conf_cstr(&value[1]) == NULL
+        || !gp_software_version_is_valid((char *) value[1].data))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "scep_portal_version: \"%V\" is not a "
+                           "GlobalProtect version such as 6.2.8-263 (up to "
+                           "%d digits, letters, \".\" and \"-\", from a "
+                           "digit)", &value[1], GP_SOFTWARE_VERSION_MAX);
+        return NGX_CONF_ERROR;
+    }
+
+    slcf->portal_version = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * scep_internal_host_detection ADDRESS HOSTNAME;  once for IPv4, once
+ * for IPv6: a client is inside when ADDRESS's reverse lookup gives
+ * HOSTNAME.
+ */
+
+char *
+ngx_http_scep_host_detection(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_scep_loc_conf_t *slcf = conf;
+
+    u_char               *p, *last;
+    ngx_str_t            *value;
+    const char          **address, **host;
+    unsigned char         buf[sizeof(struct in6_addr)];
+    gp_host_detection_t  *d;
+
+    value = cf->args->elts;
+
+    if (slcf->host_detection == NGX_CONF_UNSET_PTR) {
+        slcf->host_detection = ngx_pcalloc(cf->pool,
+                                           sizeof(gp_host_detection_t));
+        if (slcf->host_detection == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    d = slcf->host_detection;
+
+    if (ngx_http_scep_conf_cstr(&value[1]) != NULL
+        && inet_pton(AF_INET, (char *) value[1].data, buf) == 1)
+    {
+        address = &d->address;
+        host = &d->host;
+
+    } else if (ngx_http_scep_conf_cstr(&value[1]) != NULL
+               && inet_pton(AF_INET6, (char *) value[1].data, buf) == 1)
+    {
+        address = &d->address6;
+        host = &d->host6;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "scep_internal_host_detection: \"%V\" is not an "
+                           "IPv4 or IPv6 address", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (*address != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "scep_internal_host_detection: an %s address is "
+                           "already given", address == &d->address
+                                            ? "IPv4" : "IPv6");
+        return NGX_CONF_ERROR;
+    }
+
+    last = value[2].data + value[2].len;
+
+    for (p = value[2].data; p < last; p++) {
+        if (!(isalnum(*p) || *p == '.' || *p == '-')) {
+            break;
+        }
+    }
+
+    if (value[2].len == 0 || value[2].len > 253 || p != last) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "scep_internal_host_detection: \"%V\" is not a "
+                           "host name", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    *address = (char *) value[1].data;
+    *host = (char *) value[2].data;
+
+    return NGX_CONF_OK;
 }
 
 
@@ -318,6 +434,8 @@ ngx_http_scep_portal_build(ngx_conf_t *cf, ngx_http_scep_loc_conf_t *slcf)
     }
 
     portal->name = (char *) slcf->portal_name.data;
+    portal->version = (char *) slcf->portal_version.data;
+    portal->host_detection = slcf->host_detection;
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_scep_module);
     portal->ticket_key = smcf->ticket_key;
@@ -360,6 +478,11 @@ ngx_http_scep_portal_build(ngx_conf_t *cf, ngx_http_scep_loc_conf_t *slcf)
     if (slcf->gateways) {
         portal->gateways = slcf->gateways->elts;
         portal->ngateways = slcf->gateways->nelts;
+    }
+
+    if (slcf->internal_gateways) {
+        portal->internal_gateways = slcf->internal_gateways->elts;
+        portal->ninternal_gateways = slcf->internal_gateways->nelts;
     }
 
     slcf->portal = portal;

@@ -130,6 +130,52 @@ ngx_http_scep_retry_after(ngx_http_request_t *r, ngx_uint_t secs)
 
 
 /*
+ * A refusal's message where GlobalProtect clients look for it, besides
+ * the XML body that the reference agent reads: the reason phrase of the
+ * status line (openconnect prints the status line of every answer but a
+ * 200, and drops its body) and X-Private-Pan-Globalprotect, where PAN-OS
+ * portals name their reason and the yuezk client reads it.
+ */
+
+ngx_int_t
+ngx_http_scep_reason(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_table_elt_t  *h;
+    char              text[GP_REASON_MAX];
+
+    len = gp_render_reason(text, sizeof(text), message);
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, sizeof("000 ") - 1 + len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    r->headers_out.status_line.data = p;
+    r->headers_out.status_line.len = ngx_sprintf(p, "%03ui %*s", status, len,
+                                                 text)
+                                     - p;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "X-Private-Pan-Globalprotect");
+    h->value.data = p + sizeof("000 ") - 1;
+    h->value.len = len;
+
+    return NGX_OK;
+}
+
+
+/*
  * Sends an answer.  The body is copied into the request's pool; when it
  * holds a secret (a one-time password, a key), the copy is wiped with
  * the request.  The caller's buffer is wiped by its owner.

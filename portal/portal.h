@@ -30,13 +30,17 @@ typedef struct {
 
 typedef struct {
     const char                    *name;           /* shown to agents */
+    const char                    *version;        /* GlobalProtect's */
     const portal_group_profile_t  *group_profiles; /* first match wins */
     size_t                         ngroup_profiles;
     const scep_profile_t          *default_profile;
     const char                   **allow_groups;   /* empty: everyone */
     size_t                         nallow_groups;
-    const gp_gateway_t            *gateways;
+    const gp_gateway_t            *gateways;       /* external */
     size_t                         ngateways;
+    const gp_gateway_t            *internal_gateways;
+    size_t                         ninternal_gateways;
+    const gp_host_detection_t     *host_detection; /* NULL: none */
     const unsigned char           *ticket_key;     /* proxy mode's tickets */
 } portal_t;
 

@@ -24,6 +24,7 @@ portal_fail(portal_result_t *res, portal_result_kind_t kind, int status,
     res->status = status;
     res->log_level = level;
     res->reason[0] = '\0';
+    snprintf(res->message, sizeof(res->message), "%s", message);
 
     if (reason != NULL) {
         va_start(args, reason);

@@ -33,6 +33,7 @@ typedef enum {
 
 #define PORTAL_REASON_LEN      768
 #define PORTAL_FIELD_TEXT_LEN  128
+#define PORTAL_MESSAGE_LEN     256
 
 /* What agents are told when the fault is the portal's own. */
 #define PORTAL_MSG_INTERNAL    "The portal failed to answer, try again later"
@@ -64,6 +65,9 @@ typedef struct portal_result_s {
     char                  serial[PORTAL_FIELD_TEXT_LEN];
     portal_log_level_t    log_level;
     char                  reason[PORTAL_REASON_LEN];  /* for the log, or "" */
+
+    /* a refusal's message, as the body has it: for the status line */
+    char                  message[PORTAL_MESSAGE_LEN];
 } portal_result_t;
 
 

@@ -10,6 +10,7 @@ running after this script exits.
 
 Ports (127.0.0.1), overridable from the environment:
     NGX_SCEP_DEMO_PORTAL_PORT  8443   portal, https
+    NGX_SCEP_DEMO_GATEWAY_PORT 8444   a GlobalProtect gateway's login, https
     NGX_SCEP_DEMO_LDAP_PORT    8389   slapd
     NGX_SCEP_DEMO_SCEP_PORT    8480   scepserver
 """
@@ -34,7 +35,8 @@ AGENT = os.path.join(REPO, "build", "scep-agent")
 STATE_FILE = os.path.join(STATE_DIR, "state.json")
 TEMPLATE = os.path.join(REPO, "tools", "demo", "nginx.conf.in")
 
-DEFAULT_PORTS = {"portal": 8443, "ldap": 8389, "scep": 8480}
+DEFAULT_PORTS = {"portal": 8443, "gateway": 8444, "ldap": 8389,
+                 "scep": 8480}
 
 # How each service is asked to stop: nginx finishes its requests on SIGQUIT.
 STOP_SIGNALS = {"nginx": signal.SIGQUIT, "scepserver": signal.SIGTERM,
@@ -160,6 +162,7 @@ def start_services(state, port):
         "MODULE": MODULE,
         "USER_DIRECTIVE": "user root;" if os.geteuid() == 0 else "",
         "PORTAL_PORT": port["portal"],
+        "GATEWAY_PORT": port["gateway"],
         "TLS_CERT": cert.cert_path, "TLS_KEY": cert.key_path,
         "LDAP_URL": ldap.url, "LDAP_BASE_DN": ldap.base_dn,
         "LDAP_BIND_DN": ldap.service_dn,
@@ -181,6 +184,7 @@ def start_services(state, port):
     remember(state, "nginx", portal.proc)
 
     state["portal_url"] = f"https://{HOST}:{port['portal']}/"
+    state["gateway"] = f"{HOST}:{port['gateway']}"
     state["portal_pin"] = cert.pin
     state["scep_ca_fingerprint"] = ca.ca_fingerprint_sha256
     save_state(state)
@@ -228,6 +232,8 @@ def describe(state, ldap, ca, portal):
     user = "alice"
     password = directory.USERS[user]["password"]
     groups = ", ".join(directory.USERS[user]["groups"])
+    bob_password = directory.USERS["bob"]["password"]
+    bob_dir = shown(os.path.join(STATE_DIR, "agent-bob"))
     print(f"""\
 ngx_scep demo is running (configuration, data and logs in {rel}/)
 
@@ -236,6 +242,8 @@ ngx_scep demo is running (configuration, data and logs in {rel}/)
   LDAP       {ldap.url}   base {ldap.base_dn}
              service account {ldap.service_dn} / {ldap.service_password}
   SCEP CA    {ca.url}   CA SHA-256 {ca.ca_fingerprint_sha256}
+  gateway    https://{state['gateway']}/ssl-vpn/   (a GlobalProtect
+             gateway's login: takes certificates of the demo CA)
   user       {user} / {password}   (groups: {groups})
              (every user and password: tests/harness/directory.py)
 
@@ -248,12 +256,17 @@ Try:
        --data-urlencode passwd={password} -d host-id=demo-host-1 \\
        -d clientos=Linux -d os-version=Debian -d computer=demo \\
        {url}/global-protect/getconfig.esp
-  echo {password} | openconnect --protocol=gp --authenticate \\
+
+bob's certificate, from the sample agent above, takes a real GlobalProtect
+client through the portal to the gateway, which prints its cookie:
+  echo {bob_password} | openconnect --protocol=gp --authenticate \\
        --servercert {state['portal_pin']} \\
-       --user={user} --passwd-on-stdin {url}/
+       --certificate {bob_dir}/cert.pem --sslkey {bob_dir}/key.pem \\
+       --user=bob --passwd-on-stdin {url}/
 
 Logs:
   {shown(portal.error_log_path)}
+  {shown(os.path.join(portal.prefix, "logs", "gateway.log"))}   (the gateway)
   {shown(ldap.log_path)}
   {shown(ca.log_path)}   (CSRs: {shown(ca.records_dir)}/)
 

@@ -304,6 +304,38 @@ BAD = [
                                "        scep_gateway gw1 weight=3;"),
                         "weight"),
      r'scep_gateway: invalid parameter "weight=3"'),
+    ("internal-gateway-parameter",
+     PORTAL_WITH + mark(portal("        scep_portal d;\n"
+                               "        scep_default_profile p;\n"
+                               "        scep_internal_gateway gw1 "
+                               "priority=0;"), "priority=0"),
+     r'scep_internal_gateway: invalid parameter "priority=0"'),
+    ("portal-version",
+     PORTAL_WITH + mark(portal("        scep_portal d;\n"
+                               "        scep_default_profile p;\n"
+                               "        scep_portal_version \"6.2 beta\";"),
+                        "scep_portal_version"),
+     r'scep_portal_version: "6.2 beta" is not a GlobalProtect version'),
+    ("host-detection-address",
+     PORTAL_WITH + mark(portal("        scep_portal d;\n"
+                               "        scep_default_profile p;\n"
+                               "        scep_internal_host_detection "
+                               "10.0.0 inside.example.org;"), "10.0.0"),
+     r'scep_internal_host_detection: "10.0.0" is not an IPv4 or IPv6'),
+    ("host-detection-host",
+     PORTAL_WITH + mark(portal("        scep_portal d;\n"
+                               "        scep_default_profile p;\n"
+                               "        scep_internal_host_detection "
+                               "10.0.0.1 in_side;"), "in_side"),
+     r'scep_internal_host_detection: "in_side" is not a host name'),
+    ("host-detection-twice",
+     PORTAL_WITH + mark(portal("        scep_portal d;\n"
+                               "        scep_default_profile p;\n"
+                               "        scep_internal_host_detection "
+                               "10.0.0.1 a.example.org;\n"
+                               "        scep_internal_host_detection "
+                               "10.0.0.2 b.example.org;"), "10.0.0.2"),
+     r'scep_internal_host_detection: an IPv4 address is already given'),
 ]
 
 

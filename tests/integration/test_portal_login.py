@@ -233,6 +233,21 @@ def test_missing_host_id_when_the_subject_needs_one(nginx, slapd):
     assert response.status == 400
     assert "host-id" in error_message(response)
 
+    # an empty one is none
+    response = getconfig(server, portal.login("alice", **{"host-id": ""}))
+    assert response.status == 400
+    assert error_message(response) == \
+        "$HOSTID is used by the subject but the agent sent no host-id"
+
+
+def test_empty_device_ids_are_absent_when_the_subject_needs_none(
+        nginx, slapd):
+    server = start_portal(nginx, slapd)
+    response = getconfig(server, portal.login("alice", **{"host-id": "",
+                                                          "udid": ""}))
+    assert response.status == 200
+    assert subject_cn(response) == "alice"
+
 
 # -- injection and credentials ---------------------------------------------
 

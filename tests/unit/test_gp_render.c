@@ -322,7 +322,8 @@ test_policy_push_exact(void **state)
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<policy>\n"
         "  <portal-name>Acme Portal</portal-name>\n"
-        "  <version>1</version>\n"
+        "  <version>" GP_SOFTWARE_VERSION_DEFAULT "</version>\n"
+        "  <scep-protocol-version>1</scep-protocol-version>\n"
         "  <user-name>alice</user-name>\n"
         "  <gateways>\n"
         "    <external>\n"
@@ -890,6 +891,151 @@ test_error(void **state)
 }
 
 
+static void
+test_reason(void **state)
+{
+    char  out[16];
+    char  big[256];
+
+    (void) state;
+
+    assert_int_equal(gp_render_reason(big, sizeof(big),
+                                      "Invalid username or password"), 28);
+    assert_string_equal(big, "Invalid username or password");
+
+    /* what a header or a status line cannot carry: CR, LF, NUL's kin */
+    assert_int_equal(gp_render_reason(big, sizeof(big),
+                                      "a\r\nX-Evil: 1\tb\x7f"), 15);
+    assert_string_equal(big, "a??X-Evil: 1?b?");
+
+    /* one '?' per UTF-8 character, whatever its length */
+    gp_render_reason(big, sizeof(big), "j\xc3\xbcrgen \xe2\x82\xac"
+                     "\xf0\x9f\x94\x91!");
+    assert_string_equal(big, "j?rgen ?" "?!");
+
+    /* cut to the room given, without trailing spaces */
+    assert_int_equal(gp_render_reason(out, sizeof(out),
+                                      "The portal is busy"), 15);
+    assert_string_equal(out, "The portal is b");
+    assert_int_equal(gp_render_reason(out, sizeof(out),
+                                      "The portal was busy"), 14);
+    assert_string_equal(out, "The portal was");
+    assert_int_equal(gp_render_reason(out, sizeof(out), "x   "), 1);
+    assert_string_equal(out, "x");
+
+    assert_int_equal(gp_render_reason(out, sizeof(out), ""), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(gp_render_reason(out, 0, "x"), 0);
+}
+
+
+/*
+ * What PAN-OS portals send beside the gateways, in the shape the yuezk
+ * client reads (crates/gpapi/src/portal/config.rs): <version> as the
+ * first element of that name, <internal-host-detection> with both
+ * pairs, the internal list before the external one.
+ */
+static void
+test_policy_version_and_internal_gateways(void **state)
+{
+    char                 *doc;
+    gp_policy_t           policy;
+    gp_gateway_t          ext, in[2];
+    gp_host_detection_t   detect;
+
+    (void) state;
+
+    ext.name = "Outside";
+    ext.address = "vpn.example.com";
+    ext.priority = 1;
+    in[0].name = "Inside" HOSTILE;
+    in[0].address = "gw-in.corp.example.com";
+    in[0].priority = 1;
+    in[1].name = NULL;
+    in[1].address = "10.1.2.3:4443";
+    in[1].priority = 5;
+
+    memset(&detect, 0, sizeof(detect));
+    detect.address = "10.0.0.10";
+    detect.host = "inside.corp.example.com";
+
+    memset(&policy, 0, sizeof(policy));
+    policy.version = "6.1.3-7";
+    policy.user = "alice";
+    policy.gateways = &ext;
+    policy.ngateways = 1;
+    policy.internal_gateways = in;
+    policy.ninternal_gateways = 2;
+    policy.host_detection = &detect;
+
+    doc = render_policy(&policy);
+
+    assert_contains(doc,
+        "  <version>6.1.3-7</version>\n"
+        "  <scep-protocol-version>1</scep-protocol-version>\n"
+        "  <user-name>alice</user-name>\n"
+        "  <internal-host-detection>\n"
+        "    <ip-address>10.0.0.10</ip-address>\n"
+        "    <host>inside.corp.example.com</host>\n"
+        "    <ipv6-address></ipv6-address>\n"
+        "    <ipv6-host></ipv6-host>\n"
+        "  </internal-host-detection>\n"
+        "  <gateways>\n"
+        "    <internal>\n"
+        "      <list>\n"
+        "        <entry name=\"gw-in.corp.example.com\">\n");
+    assert_contains(doc,
+        "    </internal>\n"
+        "    <external>\n"
+        "      <list>\n"
+        "        <entry name=\"vpn.example.com\">\n");
+
+    assert_well_formed(doc);
+    assert_xpath(doc, "(//version)[1]", "6.1.3-7");
+    assert_xpath(doc, "/policy/internal-host-detection/host",
+                 "inside.corp.example.com");
+    assert_xpath(doc, "/policy/gateways/internal/list/entry[1]/description",
+                 "Inside" HOSTILE);
+    assert_xpath(doc, "/policy/gateways/internal/list/entry[2]/description",
+                 "10.1.2.3:4443");
+    assert_xpath(doc, "/policy/gateways/internal/list/entry[2]/priority",
+                 "5");
+    assert_xpath(doc, "count(/policy/gateways/external/list/entry)", "1");
+    free(doc);
+
+    /* without them: no element at all, the default version */
+    policy.version = NULL;
+    policy.ninternal_gateways = 0;
+    policy.host_detection = NULL;
+    doc = render_policy(&policy);
+    assert_null(strstr(doc, "internal"));
+    assert_xpath(doc, "/policy/version", GP_SOFTWARE_VERSION_DEFAULT);
+    free(doc);
+}
+
+
+static void
+test_software_version(void **state)
+{
+    (void) state;
+
+    assert_true(gp_software_version_is_valid("6.2.8-263"));
+    assert_true(gp_software_version_is_valid("4.1.1-14"));
+    assert_true(gp_software_version_is_valid("6.3.0-c33"));
+    assert_true(gp_software_version_is_valid("6"));
+    assert_true(gp_software_version_is_valid(
+        "12345678901234567890123456789012"));
+
+    assert_false(gp_software_version_is_valid(""));
+    assert_false(gp_software_version_is_valid("v6.2"));
+    assert_false(gp_software_version_is_valid("-1"));
+    assert_false(gp_software_version_is_valid("6.2 beta"));
+    assert_false(gp_software_version_is_valid("6.2<8"));
+    assert_false(gp_software_version_is_valid(
+        "123456789012345678901234567890123"));
+}
+
+
 int
 main(void)
 {
@@ -905,6 +1051,9 @@ main(void)
         cmocka_unit_test(test_policy_enroll_and_pending),
         cmocka_unit_test(test_policy_refuses_impossible_input),
         cmocka_unit_test(test_error),
+        cmocka_unit_test(test_reason),
+        cmocka_unit_test(test_policy_version_and_internal_gateways),
+        cmocka_unit_test(test_software_version),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

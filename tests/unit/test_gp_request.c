@@ -393,12 +393,39 @@ test_login_device_ids(void **state)
                 "host-id", NULL);
     login_fails("user=u&passwd=p&host-id=%3Cx%3E", GP_ERR_FIELD_INVALID,
                 "host-id", NULL);
-    login_fails("user=u&passwd=p&host-id=", GP_ERR_FIELD_INVALID,
-                "host-id", "the \"host-id\" field is empty");
     login_fails("user=u&passwd=p&udid=a%00b", GP_ERR_FIELD_INVALID,
                 "udid", NULL);
     login_fails("user=u&passwd=p&udid=x%0A", GP_ERR_FIELD_INVALID,
                 "udid", NULL);
+}
+
+
+/* An empty device id is no device id; the first one sent still counts. */
+static void
+test_login_empty_device_ids(void **state)
+{
+    gp_login_t  login;
+    gp_error_t  err;
+
+    (void) state;
+
+    assert_int_equal(gp_login_parse("user=u&passwd=p&host-id=&udid=",
+                                    30, &login, &err), 0);
+    assert_null(login.host_id);
+    assert_null(login.udid);
+    assert_string_equal(login.user, "u");
+    gp_login_free(&login);
+
+    assert_int_equal(gp_login_parse("user=u&passwd=p&host-id=&host-id=h1",
+                                    35, &login, &err), 0);
+    assert_null(login.host_id);
+    gp_login_free(&login);
+
+    assert_int_equal(gp_login_parse("user=u&passwd=p&host-id=h1&udid=",
+                                    32, &login, &err), 0);
+    assert_string_equal(login.host_id, "h1");
+    assert_null(login.udid);
+    gp_login_free(&login);
 }
 
 
@@ -607,6 +634,7 @@ main(void)
         cmocka_unit_test(test_login_openconnect),
         cmocka_unit_test(test_login_missing_fields),
         cmocka_unit_test(test_login_device_ids),
+        cmocka_unit_test(test_login_empty_device_ids),
         cmocka_unit_test(test_login_device_id_length),
         cmocka_unit_test(test_login_odd_names_are_parsed),
         cmocka_unit_test(test_login_other_fields),
