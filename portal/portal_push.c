@@ -27,7 +27,8 @@ portal_push(portal_session_t *s, portal_result_t *res)
 
     scep_error_clear(&err);
 
-    if (scep_challenge_obtain(s->profile, challenge, sizeof(challenge), &err)
+    if (scep_challenge_obtain(s->profile, s->subject, challenge,
+                              sizeof(challenge), &err)
         != 0)
     {
         OPENSSL_cleanse(challenge, sizeof(challenge));
