@@ -37,7 +37,7 @@ typedef struct {
     size_t                         nallow_groups;
     const gp_gateway_t            *gateways;
     size_t                         ngateways;
-    const unsigned char           *ticket_key;     /* proxy mode's tickets */
+    const scep_keyring_t          *keys;           /* proxy mode's tickets */
 } portal_t;
 
 

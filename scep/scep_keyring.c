@@ -45,6 +45,8 @@ scep_keyring_add_file(scep_keyring_t *ring, const char *path,
     size_t         i, j, len;
     unsigned char  secret[SCEP_KEY_FILE_MAX];
 
+    len = 0;
+
     if (scep_keyring_read(path, text, sizeof(text), &len, err) != 0) {
         OPENSSL_cleanse(text, sizeof(text));
         return -1;

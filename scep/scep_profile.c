@@ -634,11 +634,18 @@ scep_profile_check_proxy(const scep_profile_t *p, scep_error_t *err)
         return -1;
     }
 
-    /* stock SCEP clients get the ticket as the URL's last path segment */
-    if (strchr(p->proxy_url, '?') != NULL) {
+    /*
+     * Agents get the URL with "/<ticket>" appended: stock SCEP clients
+     * keep the path they are given, and add a query of their own.
+     */
+    if (strchr(p->proxy_url, '?') != NULL
+        || p->proxy_url[strlen(p->proxy_url) - 1] == '/')
+    {
         return scep_error_set(err, SCEP_ERR_CONFIG, "proxy_url",
-                              "proxy_url cannot have a query: agents get "
-                              "their ticket appended to its path");
+                              "proxy_url cannot have a query or end with "
+                              "\"/\": agents get \"/<ticket>\" appended to "
+                              "it, such as https://vpn.example.org/"
+                              "scep-proxy");
     }
 
     if (p->ticket_lifetime_s <= 0

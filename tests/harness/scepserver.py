@@ -20,7 +20,7 @@ import urllib.request
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from . import procs
+from . import capins, procs
 from .ports import HOST, free_port
 
 SCEPSERVER = "/usr/bin/scepserver"
@@ -69,6 +69,7 @@ class ScepServer(procs.Service):
         self.ca_cert = x509.load_pem_x509_certificate(pem)
         self.ca_der = self.ca_cert.public_bytes(serialization.Encoding.DER)
         self.ca_fingerprint_sha256 = hashlib.sha256(self.ca_der).hexdigest()
+        capins.register(self.url, self.ca_fingerprint_sha256)
 
     def set_otp_store(self, path):
         """None: accept every CSR; a directory: require a one-time password."""

@@ -25,7 +25,7 @@ GETCONFIG = "/global-protect/getconfig.esp"
 
 def gate_location(scepserver, profile="staff", path="/scep-proxy"):
     return f"""
-    location = {path} {{
+    location {path} {{
         scep_proxy {profile};
         proxy_set_header X-SCEP-Ticket "";
         proxy_pass {scepserver.url};
@@ -83,9 +83,10 @@ def test_settings_point_at_the_portal_with_a_ticket(nginx, slapd,
     scep = login(server)
 
     assert scep.findtext("mode") == "proxy"
-    assert scep.findtext("server-url") == \
-        f"https://127.0.0.1:{server.port}/scep-proxy"
     ticket = scep.findtext("ticket")
+    # the ticket is in the path, where stock SCEP clients keep it
+    assert scep.findtext("server-url") == \
+        f"https://127.0.0.1:{server.port}/scep-proxy/{ticket}"
     assert re.fullmatch(r"1\.\d+\.[\w-]+\.[\w-]+\.[\w-]{43}", ticket)
 
     # a ticket lives ticket_lifetime: 10 minutes

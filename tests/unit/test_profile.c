@@ -1357,8 +1357,15 @@ test_plain_http_needs_a_fingerprint(void **state)
 
     p.proxy_url = "https://vpn.example.com/scep-proxy?x=1";
     assert_invalid(&p, "proxy_url",
-                   "proxy_url cannot have a query: agents get their ticket "
-                   "appended to its path");
+                   "proxy_url cannot have a query or end with \"/\": agents "
+                   "get \"/<ticket>\" appended to it, such as "
+                   "https://vpn.example.org/scep-proxy");
+
+    p.proxy_url = "https://vpn.example.com/scep-proxy/";
+    assert_invalid(&p, "proxy_url",
+                   "proxy_url cannot have a query or end with \"/\": agents "
+                   "get \"/<ticket>\" appended to it, such as "
+                   "https://vpn.example.org/scep-proxy");
 
     /* the explicit opt-out, and only where it does something */
     base_profile(&p);
