@@ -317,8 +317,6 @@ char *ngx_http_scep_proxy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_scep_proxy_init(ngx_conf_t *cf,
     ngx_http_scep_main_conf_t *smcf);
 ngx_int_t ngx_http_scep_proxy_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_scep_mask_ticket(ngx_pool_t *pool, ngx_str_t *s,
-    ngx_uint_t request_line);
 
 /* ngx_http_scep_variables.c */
 ngx_int_t ngx_http_scep_add_variables(ngx_conf_t *cf);
@@ -326,6 +324,8 @@ ngx_http_scep_ctx_t *ngx_http_scep_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_scep_set_outcome(ngx_http_request_t *r,
     portal_result_t *res);
 void ngx_http_scep_set_result(ngx_http_request_t *r, const char *result);
+ngx_int_t ngx_http_scep_mask_ticket(ngx_pool_t *pool, ngx_str_t *s,
+    ngx_uint_t request_line);
 
 /* ngx_http_scep_reply.c */
 ngx_int_t ngx_http_scep_allow(ngx_http_request_t *r, const char *methods);

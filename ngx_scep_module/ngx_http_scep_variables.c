@@ -20,6 +20,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_scep_module.h"
+#include "agent-proto/gp_ticket.h"
 
 
 typedef enum {
@@ -139,6 +140,59 @@ ngx_http_scep_get_ctx(ngx_http_request_t *r)
     }
 
     return ctx;
+}
+
+
+/*
+ * The same text with a ticket in its path replaced by "[ticket]": a
+ * request line ("GET /p/<ticket>?x HTTP/1.1") or a URI.
+ */
+
+ngx_int_t
+ngx_http_scep_mask_ticket(ngx_pool_t *pool, ngx_str_t *s,
+    ngx_uint_t request_line)
+{
+    size_t   at, n, start, end;
+    u_char  *p, *q;
+
+    start = 0;
+    end = s->len;
+
+    if (request_line) {
+        p = ngx_strlchr(s->data, s->data + s->len, ' ');
+        if (p == NULL) {
+            return NGX_OK;
+        }
+
+        start = p + 1 - s->data;
+
+        for (q = s->data + s->len; q > p + 1; q--) {
+            if (q[-1] == ' ') {
+                end = q - 1 - s->data;
+                break;
+            }
+        }
+    }
+
+    if (!gp_ticket_in_path((char *) s->data + start, end - start, &at, &n)) {
+        return NGX_OK;
+    }
+
+    at += start;
+
+    p = ngx_pnalloc(pool, s->len - n + sizeof("[ticket]") - 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    q = ngx_cpymem(p, s->data, at);
+    q = ngx_cpymem(q, "[ticket]", sizeof("[ticket]") - 1);
+    q = ngx_cpymem(q, s->data + at + n, s->len - at - n);
+
+    s->data = p;
+    s->len = q - p;
+
+    return NGX_OK;
 }
 
 
