@@ -12,7 +12,7 @@ import time
 import pytest
 from cryptography import x509
 
-from harness import directory, http, portal
+from harness import certmonger, directory, http, portal
 from harness.pki import agent_enroll, scep_settings
 from harness.procs import wait_until
 
@@ -95,14 +95,16 @@ def verifier(scepserver, tmp_path):
 
 
 def start_portal(nginx, slapd, scepserver, key_files, lifetime=None,
-                 mode="push", extra=""):
+                 mode="push", extra="",
+                 proxy_url="https://127.0.0.1:@PORT@/scep-proxy"):
     """staff (everyone) and admins (vpn-admins), both bound, push mode by
-    default; proxy mode puts staff behind /scep-proxy."""
+    default; proxy mode puts staff behind /scep-proxy, which the server
+    also serves over plain http on @PORT2@."""
     staff = {"challenge": "bound", "subject": STAFF, "mode": mode}
     if lifetime is not None:
         staff["challenge_lifetime"] = lifetime
     if mode == "proxy":
-        staff["proxy_url"] = "https://127.0.0.1:@PORT@/scep-proxy"
+        staff["proxy_url"] = proxy_url
     conf = ("".join(f"scep_key_file {k};\n" for k in key_files)
             + portal.directory_block(slapd)
             + portal.profile_block("staff", scep_url=scepserver.url,
@@ -112,7 +114,8 @@ def start_portal(nginx, slapd, scepserver, key_files, lifetime=None,
             + portal.portal_server(
                 "        scep_default_profile staff;\n"
                 "        scep_group_profile vpn-admins admins;",
-                listen=("@PORT@ ssl;\n    ssl_certificate @TLS_CERT@;\n"
+                listen=("@PORT@ ssl;\n    listen 127.0.0.1:@PORT2@;\n"
+                        "    ssl_certificate @TLS_CERT@;\n"
                         "    ssl_certificate_key @TLS_KEY@"),
                 extra=extra))
     server = nginx(http=conf)
@@ -456,3 +459,41 @@ def test_proxy_gate_refuses_what_has_no_valid_ticket(
     assert b"POSTPKIOperation" in response.body
     assert ticket not in scepserver.log()
     assert ticket not in server.error_log()
+
+
+def test_certmonger_through_the_proxy(nginx, slapd, scepserver, verifier,
+                                      keys, tmp_path):
+    """certmonger, a stock client, with the pushed server URL (its ticket
+    in the path) and the bound challenge: the gate lets it through, the
+    CA's verifier accepts its CSR and the CA issues bob's certificate.
+    certmonger then cannot read the answer: micromdm envelopes it with
+    single DES, which the OpenSSL 3 certmonger uses refuses.  (Over plain
+    http, the CA pinned: certmonger's libcurl takes no self-signed leaf
+    as the root of the portal's https.)"""
+    server = start_portal(nginx, slapd, scepserver, [keys["new"]],
+                          mode="proxy",
+                          extra=PROXY_GATE.format(url=scepserver.url),
+                          proxy_url="http://127.0.0.1:@PORT2@/scep-proxy")
+    verifier.use(keys["new"])
+    issued = len(scepserver.issued())
+    bob = login(server, "bob")
+
+    result = certmonger.enroll(
+        tmp_path / "certmonger", bob.server_url,
+        # certmonger writes the RDNs in the order given: the DER order
+        ",".join(f"{t}={v}" for t, v in bob.rdns),
+        bob.challenge, scepserver.ca_cert_path)
+
+    log = server.error_log()
+    for operation in ("GetCACert", "PKIOperation"):
+        assert re.search(r'result=admitted profile="staff" '
+                         rf'operation="{operation}" user="bob"', log), log
+    assert re.search(r'accepted: profile=staff subject="CN=bob,OU=VPN,'
+                     r'O=Example"', verifier.lines()[-1]), verifier.lines()
+    assert scepserver.issued()[issued:] == \
+        [(scepserver.issued()[-1][0], "/O=Example/OU=VPN/CN=bob")]
+
+    assert result.status == "NEED_GUIDANCE", result.output + result.log
+    assert "digital envelope routines::unsupported" in result.log
+    assert not os.path.exists(result.cert_path)
+    assert bob.challenge not in result.log
