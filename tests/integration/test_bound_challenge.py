@@ -420,15 +420,17 @@ def test_proxy_mode_stock_scepclient_and_the_agent(
 
 
 def test_proxy_gate_refuses_what_has_no_valid_ticket(
-        nginx, slapd, scepserver, verifier, keys):
+        nginx, slapd, scepserver, verifier, keys, tmp_path):
     server = start_portal(nginx, slapd, scepserver, [keys["new"]],
                           mode="proxy",
                           extra=PROXY_GATE.format(url=scepserver.url))
     verifier.use(keys["new"])
-    ticket = login(server, "bob").server_url.rsplit("/", 1)[1]
+    bob = login(server, "bob")
+    ticket = bob.server_url.rsplit("/", 1)[1]
     version, expires, profile, user, mac = ticket.split(".")
     alice = "YWxpY2U"                        # base64url of "alice"
-    operations = scepserver.log().count("operation=")
+    # scepserver logs each request it serves as "op=<operation>"
+    operations = scepserver.log().count(" op=")
 
     def caps(path):
         return http.get(server.url(f"{path}?operation=GetCACaps",
@@ -450,13 +452,24 @@ def test_proxy_gate_refuses_what_has_no_valid_ticket(
         assert response.status == 403, path
         assert response.body.decode() == reason
 
+    # a stock client given the URL without its ticket, or with bob's
+    # ticket claiming alice, stops at the first request
+    for url in (bob.server_url.rsplit("/", 1)[0],
+                bob.server_url.replace(f".{user}.", f".{alice}.")):
+        refused = agent_enroll(bob._replace(server_url=url), tmp_path,
+                               trusted_root=server.tls.cert_path)
+        assert not refused.ok
+        assert "403 Forbidden" in refused.output, refused.output
+
     # nothing reached the CA
-    assert scepserver.log().count("operation=") == operations
+    assert scepserver.log().count(" op=") == operations
 
     # the good one does, with the ticket out of the URI it sees
     response = caps(f"/scep-proxy/{ticket}")
     assert response.status == 200
     assert b"POSTPKIOperation" in response.body
+    wait_until(lambda: scepserver.log().count(" op=") == operations + 1,
+               10, "scepserver's log of the request")
     assert ticket not in scepserver.log()
     assert ticket not in server.error_log()
 
