@@ -54,7 +54,12 @@ verify_config_set(verify_config_t *c, const char *name, const char *value,
             return -1;
         }
 
-        memcpy(name[0] == 'r' ? c->replay_dir : c->log_file, value, len + 1);
+        if (strcmp(name, "replay_dir") == 0) {
+            memcpy(c->replay_dir, value, len + 1);
+
+        } else {
+            memcpy(c->log_file, value, len + 1);
+        }
 
         return 0;
     }

@@ -510,3 +510,25 @@ def test_certmonger_through_the_proxy(nginx, slapd, scepserver, verifier,
     assert "digital envelope routines::unsupported" in result.log
     assert not os.path.exists(result.cert_path)
     assert bob.challenge not in result.log
+
+
+def test_enroll_mode_binds_what_the_portal_asks_for(
+        nginx, slapd, scepserver, verifier, keys):
+    """In enroll mode the portal makes the CSR: its own bound challenge
+    passes the CA's verifier, for the user's subject."""
+    server = start_portal(nginx, slapd, scepserver, [keys["new"]],
+                          mode="enroll")
+    verifier.use(keys["new"])
+    issued = len(scepserver.issued())
+    wait_until(lambda: 'scep_profile "staff": CA certificate' in
+               server.error_log(), 30, "the CA certificate",
+               alive=server.proc.running)
+
+    response = http.post_form(server.url(GETCONFIG, https=True),
+                              portal.login("bob"))
+    assert response.status == 200, response
+    assert b"<scep-certificate>" in response.body
+    assert re.search(r'accepted: profile=staff subject="CN=bob,OU=VPN,'
+                     r'O=Example"', verifier.lines()[-1])
+    assert scepserver.issued()[issued:][-1][1] == "/O=Example/OU=VPN/CN=bob"
+    assert "challenge=bound" in server.error_log()

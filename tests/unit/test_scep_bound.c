@@ -220,7 +220,8 @@ static void
 test_round_trip(void **state)
 {
     char                text[SCEP_BOUND_TEXT_MAX];
-    scep_bound_t        b;
+    char                again[SCEP_BOUND_TEXT_MAX];
+    scep_bound_t        b, b2;
     scep_error_t        err;
     scep_profile_t      p;
     scep_entitlement_t  e;
@@ -260,26 +261,23 @@ test_round_trip(void **state)
     X509_REQ_free(req);
 
     /* another challenge for the same entitlement: another nonce */
-    {
-        char          again[SCEP_BOUND_TEXT_MAX];
-        scep_bound_t  b2;
-
-        assert_int_equal(scep_bound_mint(&ring, &e, EXPIRES, again,
-                                         sizeof(again), &err), 0);
-        assert_string_not_equal(again, text);
-        assert_int_equal(scep_bound_open(&ring, again, strlen(again), &b2),
-                         SCEP_BOUND_OK);
-        assert_memory_not_equal(b2.nonce, b.nonce, SCEP_BOUND_NONCE_LEN);
-    }
+    assert_int_equal(scep_bound_mint(&ring, &e, EXPIRES, again,
+                                     sizeof(again), &err), 0);
+    assert_string_not_equal(again, text);
+    assert_int_equal(scep_bound_open(&ring, again, strlen(again), &b2),
+                     SCEP_BOUND_OK);
+    assert_memory_not_equal(b2.nonce, b.nonce, SCEP_BOUND_NONCE_LEN);
 }
 
 
 static void
 test_longest_fits_a_challenge_password(void **state)
 {
-    char                text[SCEP_BOUND_TEXT_MAX], name[65];
+    char                text[SCEP_BOUND_TEXT_MAX], name[65], longer[66];
+    X509_NAME          *subject;
     scep_bound_t        b;
     scep_error_t        err;
+    scep_profile_t      p;
     scep_entitlement_t  e;
 
     (void) state;
@@ -300,18 +298,12 @@ test_longest_fits_a_challenge_password(void **state)
     assert_string_equal(b.grant.profile, name);
 
     /* a profile name of 65 has no entitlement */
-    {
-        char            longer[66];
-        X509_NAME      *subject;
-        scep_profile_t  p;
-
-        memset(longer, 'p', 65);
-        longer[65] = '\0';
-        scep_profile_init(&p, longer);
-        subject = test_ca_name("CN=bob");
-        assert_int_equal(scep_bound_entitlement(&e, &p, subject, &err), -1);
-        X509_NAME_free(subject);
-    }
+    memset(longer, 'p', 65);
+    longer[65] = '\0';
+    scep_profile_init(&p, longer);
+    subject = test_ca_name("CN=bob");
+    assert_int_equal(scep_bound_entitlement(&e, &p, subject, &err), -1);
+    X509_NAME_free(subject);
 
     /* nor into a buffer too small */
     memcpy(e.profile, "staff", 6);
@@ -324,7 +316,7 @@ test_longest_fits_a_challenge_password(void **state)
 static void
 test_every_byte_tampered(void **state)
 {
-    char                 text[SCEP_BOUND_TEXT_MAX];
+    char                 text[SCEP_BOUND_TEXT_MAX], c;
     long                 n;
     size_t               i, bit;
     scep_bound_t         b;
@@ -362,8 +354,7 @@ test_every_byte_tampered(void **state)
     memcpy(text, kat_challenge, sizeof(kat_challenge));
 
     for (i = 0; text[i] != '\0'; i++) {
-        char  c = text[i];
-
+        c = text[i];
         text[i] = (c == 'A') ? 'B' : 'A';
         assert_int_not_equal(scep_bound_open(&ring, text, strlen(text), &b),
                              SCEP_BOUND_OK);
