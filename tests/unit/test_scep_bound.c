@@ -33,7 +33,7 @@
  * "O=Example,OU=VPN,CN=bob"; the SAN dNSName vpn.example.org; both key
  * usages; 2048 bits; profile "staff"; nonce a0 a1 .. af; expiry
  * 1800000000.  Computed with Python's hashlib and hmac from the layout
- * in scep_bound.h, not with this code.
+ * in scep_bound.h, not with this code: tests/unit/data/bound/kat.py.
  */
 static const char  kat_key_id[] = "ba953a84";
 static const char  kat_subject[] =
