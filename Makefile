@@ -1,6 +1,7 @@
 # ngx_scep: an nginx module that gives every portal user a certificate.
 #
 #   make              the module (build/ngx_http_scep_module.so) and tools
+#                     (build/scep-agent, build/scep-verify)
 #   make unit         core unit tests, built with AddressSanitizer and UBSan
 #   make check-layers the layers point down, no two files in a circle
 #   make integration  end-to-end tests against slapd, Samba's AD DC,
@@ -85,7 +86,19 @@ AGENT       := $(BUILD)/scep-agent
 XML_CFLAGS  := $(shell xml2-config --cflags 2>/dev/null)
 XML_LIBS    := -lxml2
 
-tools: $(AGENT)
+# the CA's verifier of bound challenges: a few files of the SCEP core
+VERIFY_SRCS := $(sort $(wildcard verify/*.c))
+VERIFY_HDRS := $(sort $(wildcard verify/*.h))
+VERIFY_CORE := scep/scep_bound.c scep/scep_bound_csr.c scep/scep_keyring.c \
+               scep/scep_base64.c scep/scep_error.c
+VERIFY      := $(BUILD)/scep-verify
+
+tools: $(AGENT) $(VERIFY)
+
+$(VERIFY): $(VERIFY_SRCS) $(VERIFY_HDRS) $(VERIFY_CORE) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(TOOL_CC) $(TOOL_CFLAGS) -o $@ $(VERIFY_SRCS) $(VERIFY_CORE) \
+	    -lssl -lcrypto
 
 $(AGENT): $(AGENT_SRCS) $(AGENT_HDRS) $(AGENT_CORE) $(CORE_HDRS)
 	@mkdir -p $(dir $@)
@@ -124,6 +137,24 @@ $(BUILD)/unit/test_agent_%: tests/unit/test_agent_%.c $(UNIT_OBJS) \
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(XML_CFLAGS) $< $(UNIT_OBJS) \
 	    $(AGENT_UNIT_OBJS) -o $@ -lcmocka $(LIBS) $(XML_LIBS)
 
+# the verifier's own files, for its unit tests
+VERIFY_UNIT_OBJS := $(patsubst %.c,$(BUILD)/unit/obj/%.o, \
+                      $(filter-out verify/verify_main.c,$(VERIFY_SRCS)))
+
+.SECONDARY: $(VERIFY_UNIT_OBJS)
+
+$(BUILD)/unit/obj/verify/%.o: verify/%.c $(VERIFY_HDRS) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC (sanitizers) $<"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(BUILD)/unit/test_verify_%: tests/unit/test_verify_%.c $(UNIT_OBJS) \
+        $(VERIFY_UNIT_OBJS) $(VERIFY_HDRS) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  LD (sanitizers) $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $< $(UNIT_OBJS) $(VERIFY_UNIT_OBJS) -o $@ \
+	    -lcmocka $(LIBS)
+
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do \
 	    echo "== $$t"; \
@@ -135,9 +166,9 @@ unit: $(UNIT_BINS)
 
 # the layers point down and no two object files need each other
 # (HACKING.md): judged on the module's objects and the agent's
-check-layers: all $(AGENT_UNIT_OBJS)
+check-layers: all $(AGENT_UNIT_OBJS) $(VERIFY_UNIT_OBJS)
 	$(PYTHON) tools/check_layers.py $(NGX_BUILD)/objs/addon \
-	    $(BUILD)/unit/obj/agent
+	    $(BUILD)/unit/obj/agent $(BUILD)/unit/obj/verify
 
 
 # integration tests: real slapd, scepserver and nginx on loopback

@@ -15,8 +15,6 @@
 #include "ngx_http_scep_module.h"
 #include "ngx_http_scep_job.h"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 
 static void *ngx_http_scep_create_main_conf(ngx_conf_t *cf);
@@ -26,7 +24,11 @@ static char *ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static ngx_int_t ngx_http_scep_postconfiguration(ngx_conf_t *cf);
 static char *ngx_http_scep_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_scep_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_scep_main_complete(ngx_conf_t *cf,
+    ngx_http_scep_main_conf_t *smcf);
+static ngx_int_t ngx_http_scep_profiles_keys(ngx_conf_t *cf,
     ngx_http_scep_main_conf_t *smcf);
 static void ngx_http_scep_wipe_key(void *data);
 static ngx_int_t ngx_http_scep_init_process(ngx_cycle_t *cycle);
@@ -52,6 +54,13 @@ static ngx_command_t  ngx_http_scep_commands[] = {
     { ngx_string("scep_store"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_scep_store,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_scep_key_file,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -226,10 +235,13 @@ ngx_http_scep_create_main_conf(ngx_conf_t *cf)
     }
 
     /*
-     * Tickets need not survive a reload: they live minutes, and an
-     * agent refused after one simply logs in again.
+     * Without scep_key_file, tickets need not survive a reload: they
+     * live minutes, and an agent refused after one simply logs in again.
+     * The first scep_key_file replaces this key.
      */
-    if (RAND_bytes(smcf->ticket_key, GP_TICKET_KEY_LEN) != 1) {
+    scep_keyring_init(&smcf->keys);
+
+    if (scep_keyring_add_random(&smcf->keys, NULL) != 0) {
         return NULL;
     }
 
@@ -366,6 +378,10 @@ ngx_http_scep_main_complete(ngx_conf_t *cf, ngx_http_scep_main_conf_t *smcf)
         return NGX_OK;
     }
 
+    if (ngx_http_scep_profiles_keys(cf, smcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     admins = smcf->admin_locations.elts;
 
     for (i = 0; i < smcf->admin_locations.nelts; i++) {
@@ -392,12 +408,45 @@ ngx_http_scep_main_complete(ngx_conf_t *cf, ngx_http_scep_main_conf_t *smcf)
 }
 
 
+/*
+ * Every profile signs with the http level's keys; a bound challenge needs
+ * keys that the CA's verifier has too, so one made at load will not do.
+ */
+
+static ngx_int_t
+ngx_http_scep_profiles_keys(ngx_conf_t *cf, ngx_http_scep_main_conf_t *smcf)
+{
+    ngx_uint_t                 i;
+    ngx_http_scep_profile_t  **profiles;
+
+    profiles = smcf->profiles.elts;
+
+    for (i = 0; i < smcf->profiles.nelts; i++) {
+        profiles[i]->profile.keys = &smcf->keys;
+
+        if (profiles[i]->profile.challenge == SCEP_CHALLENGE_BOUND
+            && !smcf->keys_from_files)
+        {
+            (void) ngx_http_scep_block_error(cf, &profiles[i]->block,
+                                             "challenge",
+                                             "challenge bound needs "
+                                             "scep_key_file at http level: "
+                                             "the key the portal shares "
+                                             "with the CA's scep-verify");
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_scep_wipe_key(void *data)
 {
     ngx_http_scep_main_conf_t  *smcf = data;
 
-    OPENSSL_cleanse(smcf->ticket_key, GP_TICKET_KEY_LEN);
+    scep_keyring_wipe(&smcf->keys);
 }
 
 
@@ -446,6 +495,45 @@ ngx_http_scep_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     smcf->store = path;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * scep_key_file path: the keys shared with the CA's verifier, read now
+ * and wiped when the configuration is released; the first signs.
+ */
+
+static char *
+ngx_http_scep_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_scep_main_conf_t *smcf = conf;
+
+    ngx_str_t     *value, path;
+    scep_error_t   err;
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (path.len == 0 || ngx_http_scep_conf_cstr(&path) == NULL
+        || ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK)
+    {
+        return "needs a file name";
+    }
+
+    if (!smcf->keys_from_files) {
+        scep_keyring_wipe(&smcf->keys);
+        smcf->keys_from_files = 1;
+    }
+
+    scep_error_clear(&err);
+
+    if (scep_keyring_add_file(&smcf->keys, (char *) path.data, &err) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V: %s", &cmd->name,
+                           err.message);
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

@@ -16,6 +16,7 @@
 #include "ldap/dir.h"
 #include "portal/portal.h"
 #include "portal/portal_admin.h"
+#include "scep/scep_keyring.h"
 #include "scep/scep_pki.h"
 #include "scep/scep_profile.h"
 
@@ -163,8 +164,13 @@ typedef struct {
     time_t                     pending_ttl;
     ngx_http_scep_pending_t   *pending;
 
-    /* proxy mode: made anew with each configuration, never stored */
-    u_char                     ticket_key[GP_TICKET_KEY_LEN];
+    /*
+     * scep_key_file: shared with the CA's verifier and other portals;
+     * without it, one key made anew with each configuration, for proxy
+     * mode's tickets only.  Wiped when the configuration is released.
+     */
+    scep_keyring_t             keys;
+    ngx_uint_t                 keys_from_files;
 } ngx_http_scep_main_conf_t;
 
 
@@ -325,6 +331,8 @@ ngx_http_scep_ctx_t *ngx_http_scep_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_scep_set_outcome(ngx_http_request_t *r,
     portal_result_t *res);
 void ngx_http_scep_set_result(ngx_http_request_t *r, const char *result);
+ngx_int_t ngx_http_scep_mask_ticket(ngx_pool_t *pool, ngx_str_t *s,
+    ngx_uint_t request_line);
 
 /* ngx_http_scep_reply.c */
 ngx_int_t ngx_http_scep_allow(ngx_http_request_t *r, const char *methods);

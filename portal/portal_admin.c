@@ -253,8 +253,8 @@ portal_admin_enroll(const portal_admin_request_t *req, X509_NAME *subject,
         return NULL;
     }
 
-    if (scep_challenge_obtain(req->profile, challenge, sizeof(challenge),
-                              &err)
+    if (scep_challenge_obtain(req->profile, subject, challenge,
+                              sizeof(challenge), &err)
         != 0)
     {
         OPENSSL_cleanse(challenge, sizeof(challenge));

@@ -143,8 +143,8 @@ portal_enroll_start(portal_session_t *s, const scep_ca_t *ca, scep_pki_t *pki,
         return;
     }
 
-    if (scep_challenge_obtain(s->profile, challenge, sizeof(challenge),
-                              &e->err)
+    if (scep_challenge_obtain(s->profile, s->subject, challenge,
+                              sizeof(challenge), &e->err)
         != 0)
     {
         OPENSSL_cleanse(challenge, sizeof(challenge));

@@ -3,7 +3,8 @@
     slapd               the session's slapd (seeded); after each test it is
                         resumed or restarted if the test paused or stopped it
     scepserver          the session's scepserver (fresh CA), likewise
-                        restored, and its OTP store switched off again
+                        restored, and its OTP store or other verifier
+                        (set_verify) switched off again
     scepserver_otp      the same server with a fresh, empty OTP store
     scepserver_factory  make(otp_store=None) -> another started scepserver
                         with its own CA (ended after the test)
@@ -98,7 +99,8 @@ def scepserver(scepserver_session):
         scepserver_session.resume()
     if not scepserver_session.is_running:
         scepserver_session.start()
-    if scepserver_session.otp_store is not None:
+    if scepserver_session.otp_store is not None \
+            or scepserver_session.verify is not None:
         scepserver_session.set_otp_store(None)
 
 

@@ -286,6 +286,8 @@ test_policy_push_exact(void **state)
 
     (void) state;
 
+    memset(&settings, 0, sizeof(settings));
+
     make_profile(&profile, "corp");
 
     for (i = 0; i < 32; i++) {
@@ -405,6 +407,12 @@ test_policy_hostile_values(void **state)
 
     (void) state;
 
+    memset(&policy, 0, sizeof(policy));
+    memset(&gw, 0, sizeof(gw));
+    memset(&pending, 0, sizeof(pending));
+    memset(&settings, 0, sizeof(settings));
+    memset(&cert, 0, sizeof(cert));
+
     make_profile(&profile, "p" HOSTILE);
     profile.ca_ident = "ca" HOSTILE;
     profile.san_type = SCEP_SAN_URI;
@@ -521,6 +529,12 @@ test_policy_unrepresentable_text(void **state)
 
     (void) state;
 
+    memset(&policy, 0, sizeof(policy));
+    memset(&gw, 0, sizeof(gw));
+    memset(&pending, 0, sizeof(pending));
+    memset(&settings, 0, sizeof(settings));
+    memset(&cert, 0, sizeof(cert));
+
     make_profile(&profile, BROKEN);
     profile.ca_ident = BROKEN;
     profile.san_type = SCEP_SAN_DNS;
@@ -612,6 +626,8 @@ test_policy_proxy_mode(void **state)
 
     (void) state;
 
+    memset(&settings, 0, sizeof(settings));
+
     make_profile(&profile, "corp");
     profile.mode = SCEP_MODE_PROXY;
     profile.challenge = SCEP_CHALLENGE_NONE;
@@ -679,6 +695,8 @@ test_policy_subject_structure(void **state)
 
     (void) state;
 
+    memset(&settings, 0, sizeof(settings));
+
     make_profile(&profile, "corp");
     profile.key_usage = SCEP_KU_KEY_ENCIPHERMENT;
 
@@ -744,6 +762,10 @@ test_policy_enroll_and_pending(void **state)
     gp_scep_certificate_t   cert;
 
     (void) state;
+
+    memset(&gw, 0, sizeof(gw));
+    memset(&pending, 0, sizeof(pending));
+    memset(&cert, 0, sizeof(cert));
 
     gw.name = "Main";
     gw.address = "vpn.example.com";
@@ -821,6 +843,8 @@ test_policy_refuses_impossible_input(void **state)
     static const char *const  rdns[] = { "CN", "bob" };
 
     (void) state;
+
+    memset(&settings, 0, sizeof(settings));
 
     make_profile(&profile, "corp");
     name = make_name(rdns, 2);
