@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_scep_module.h"
+#include "ngx_http_scep_status.h"
 #include "agent-proto/gp_buf.h"
 #include "agent-proto/gp_ticket.h"
 
@@ -126,6 +127,8 @@ ngx_http_scep_proxy_handler(ngx_http_request_t *r)
                              h ? h->value.len : 0,
                              slcf->proxy_profile->profile.name,
                              ngx_time(), user, sizeof(user));
+
+    ngx_http_scep_status_proxy(slcf->proxy_profile, status == GP_TICKET_OK);
 
     if (status == GP_TICKET_OK) {
         ngx_http_scep_proxy_log(r, slcf->proxy_profile, "admitted", user,
