@@ -1,9 +1,10 @@
 
 /*
- * The status page's counters (ngx_http_scep_status_zone.c) and the page
- * itself (ngx_http_scep_status.c).  The counters are called where things
- * happen, on the event loop, with one atomic addition each; none takes
- * a lock.  Each does nothing when there is no zone.
+ * The status page: its shared zone (ngx_http_scep_status_zone.c), the
+ * counting into it (ngx_http_scep_status_count.c), called where things
+ * happen, on the event loop, one atomic addition each and no lock, what
+ * the page reads of it (ngx_http_scep_status_snapshot.c) and the page
+ * itself (ngx_http_scep_status.c).
  */
 
 

@@ -56,6 +56,13 @@ typedef enum {
 /* A certificate request's outcome from its result's kind. */
 portal_status_cert_t portal_status_cert_result(portal_result_kind_t kind);
 
+/* The labels' words: "enroll", "admin"; "issued", "refused", ... */
+const char *portal_status_origin_name(portal_status_origin_t origin);
+const char *portal_status_cert_name(portal_status_cert_t result);
+
+/* Microseconds as seconds, exactly, without trailing zeros: "0.0025". */
+void portal_status_seconds(char *buf, size_t size, uint64_t usec);
+
 /*
  * Whether a directory's error is the directory's fault, and so counted:
  * not a wrong password, an empty one, or an account that may not log in.
@@ -125,7 +132,10 @@ typedef struct {
 } portal_status_t;
 
 
-/* The page, appended to out; check out->failed. */
+/*
+ * The page, appended to out (check out->failed): in Prometheus's text
+ * format (portal_status_text.c), or as JSON (portal_status_json.c).
+ */
 void portal_status_text(const portal_status_t *st, gp_buf_t *out);
 void portal_status_json(const portal_status_t *st, gp_buf_t *out);
 
