@@ -146,6 +146,7 @@ typedef struct {
 
 
 typedef struct ngx_http_scep_pending_s  ngx_http_scep_pending_t;
+typedef struct ngx_http_scep_status_conf_s  ngx_http_scep_status_conf_t;
 
 typedef struct {
     ngx_array_t                profiles;     /* ngx_http_scep_profile_t * */
@@ -171,6 +172,10 @@ typedef struct {
      */
     scep_keyring_t             keys;
     ngx_uint_t                 keys_from_files;
+
+    ssize_t                    status_size;  /* scep_status_zone */
+    ngx_uint_t                 status_used;  /* a scep_status location */
+    ngx_http_scep_status_conf_t  *status;
 } ngx_http_scep_main_conf_t;
 
 
@@ -202,6 +207,7 @@ typedef struct {
     unsigned                   portal_set:1;
     unsigned                   admin_set:1;
     unsigned                   proxy_set:1;
+    unsigned                   status_set:1;
 
     portal_t                  *portal;       /* built once names resolve */
 } ngx_http_scep_loc_conf_t;
@@ -315,6 +321,7 @@ ngx_int_t ngx_http_scep_pending_put(ngx_http_scep_pending_t *pending,
     const char *key, const u_char *data, size_t len, ngx_log_t *log);
 void ngx_http_scep_pending_delete(ngx_http_scep_pending_t *pending,
     const char *key);
+ngx_uint_t ngx_http_scep_pending_count(ngx_http_scep_pending_t *pending);
 
 /* ngx_http_scep_admin.c */
 char *ngx_http_scep_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
