@@ -17,6 +17,8 @@
 #                     (debootstrap), as root and as a user with sudo
 #                     (needs root; 10 to 15 minutes; KEEP_FRESH_ROOT=1
 #                     keeps the roots)
+#   make deb          Debian packages libnginx-mod-http-scep and scep-agent
+#                     in build/deb/ (dpkg-buildpackage, then lintian)
 
 NGINX_SRC  ?= /usr/share/nginx/src
 PYTHON     ?= /usr/bin/python3
@@ -58,7 +60,7 @@ $(shell mkdir -p $(BUILD); \
 .SECONDARY: $(UNIT_OBJS)
 
 .PHONY: all module tools unit integration test demo demo-stop deps bench \
-        fuzz asan-integration check-layers fresh-check clean
+        fuzz asan-integration check-layers fresh-check deb clean
 
 all: module tools
 
@@ -225,6 +227,11 @@ deps:
 # the README's commands on a brand-new Debian 12 (tools/fresh-check.sh)
 fresh-check:
 	bash tools/fresh-check.sh
+
+# Debian packages (tools/deb.sh): installs the build dependencies that
+# debian/control names, builds from a copy of the tree in build/deb/
+deb:
+	sh tools/deb.sh
 
 bench: deps
 	$(MAKE) all
