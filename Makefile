@@ -19,6 +19,9 @@
 #                     keeps the roots)
 #   make deb          Debian packages libnginx-mod-http-scep and scep-agent
 #                     in build/deb/ (dpkg-buildpackage, then lintian)
+#   make deb-check    those packages installed with apt-get on a brand-new
+#                     Debian 12 root: nginx -t, a login, remove and purge
+#                     (needs root; fresh-check runs it too)
 
 NGINX_SRC  ?= /usr/share/nginx/src
 PYTHON     ?= /usr/bin/python3
@@ -60,7 +63,7 @@ $(shell mkdir -p $(BUILD); \
 .SECONDARY: $(UNIT_OBJS)
 
 .PHONY: all module tools unit integration test demo demo-stop deps bench \
-        fuzz asan-integration check-layers fresh-check deb clean
+        fuzz asan-integration check-layers fresh-check deb deb-check clean
 
 all: module tools
 
@@ -232,6 +235,11 @@ fresh-check:
 # debian/control names, builds from a copy of the tree in build/deb/
 deb:
 	sh tools/deb.sh
+
+# make deb's packages on a brand-new Debian 12 root (tools/deb-check.sh,
+# run there by tools/fresh-check.sh --packages)
+deb-check: deb
+	bash tools/fresh-check.sh --packages $(BUILD)/deb
 
 bench: deps
 	$(MAKE) all
