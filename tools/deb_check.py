@@ -31,6 +31,7 @@ from harness.ports import HOST, free_port                       # noqa: E402
 
 AGENT = "/usr/bin/scep-agent"
 MODULES_ENABLED = "/etc/nginx/modules-enabled"
+MODULES_DIR = "/usr/lib/nginx/modules"
 
 # The portal: the module comes from the package's link; workers run as
 # Debian's nginx runs them (www-data).  One profile of each mode that the
@@ -131,6 +132,10 @@ def start_portal(work, ldap, ca):
     }
     portal = Nginx(os.path.join(work, "nginx"), conf=PORTAL_CONF,
                    tokens=tokens, module=None)
+    # Debian's module snippets say "load_module modules/...so", relative to
+    # the prefix: Debian's (/usr/share/nginx) has modules/ as a link to
+    # /usr/lib/nginx/modules, and so must this private one
+    os.symlink(MODULES_DIR, os.path.join(portal.prefix, "modules"))
     ok, output = portal.test()
     say(f"$ nginx -t -p {portal.prefix} (module from {MODULES_ENABLED})")
     say(output.rstrip())
