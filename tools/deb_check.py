@@ -180,10 +180,10 @@ def check_certificate(out_dir, ca, user):
     argv = [AGENT, "status", "--dir", out_dir, "--json"]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
     try:
-        held = json.loads(done.stdout)
-        held = held[0] if isinstance(held, list) else held
-        got = (held.get("profile"), held.get("mode"))
-    except (ValueError, IndexError, AttributeError):
+        held = json.loads(done.stdout)["certificates"]
+        got = (held[0]["profile"], held[0]["mode"]) if len(held) == 1 \
+            else held
+    except (ValueError, LookupError, TypeError):
         got = None
     if done.returncode != 0 or got != (profile, mode):
         raise CheckError(f"{' '.join(argv)}: exit {done.returncode}, "
