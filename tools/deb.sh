@@ -47,8 +47,15 @@ SRC=$OUT/$SOURCE-$VERSION
 rm -rf "$OUT"
 mkdir -p "$SRC"
 # the tree as it is, uncommitted changes included, without what was built
+# (and without what an earlier dpkg-buildpackage in the tree left: see
+# debian/.gitignore)
 tar -C "$REPO" -cf - --exclude=./build --exclude=./.git \
-    --exclude='__pycache__' --exclude=.pytest_cache --exclude='*.o' . \
+    --exclude='__pycache__' --exclude=.pytest_cache --exclude='*.o' \
+    --exclude='./obj-*' --exclude=./debian/.debhelper --exclude=./debian/tmp \
+    --exclude=./debian/files --exclude='./debian/*.substvars' \
+    --exclude='./debian/*.debhelper' --exclude='./debian/*.debhelper.log' \
+    --exclude=./debian/debhelper-build-stamp \
+    --exclude=./debian/libnginx-mod-http-scep --exclude=./debian/scep-agent . \
     | tar -C "$SRC" -xf -
 
 say "dpkg-buildpackage -us -uc -b in ${SRC#"$REPO"/}" \
