@@ -574,17 +574,17 @@ run3() {
     clone_into "$ROOT3" /root/ngx_scep
     say "run 3: as root in ${ROOT3#"$REPO"/}, packages" \
         "$(cd "$ROOT3/tmp/ngx-scep-debs" && echo *.deb)"
-    step_in_root "run 3 (root): apt-get install ./*.deb (the two packages)" \
+    step_in_root "run 3 (root): apt-get install ./*.deb" \
         "$LOGS/run3-install.log" "$ROOT3" root \
         "sh ngx_scep/tools/deb-check.sh install /tmp/ngx-scep-debs"
-    step_in_root "run 3 (root): the login check's servers (slapd, scep)" \
+    step_in_root "run 3 (root): servers of the login check" \
         "$LOGS/run3-rig.log" "$ROOT3" root "sh ngx_scep/tools/deb-check.sh rig"
-    step "run 3 (root): files, nginx -t, conf.example, a login" \
+    step "run 3 (root): files, nginx -t, example, a login" \
         "$LOGS/run3-check.log" \
         unshare --net sh -c 'ip link set lo up && exec "$@"' sh \
         chroot "$ROOT3" /usr/sbin/runuser -l root \
         -c "sh ngx_scep/tools/deb-check.sh check"
-    step "run 3 (root): apt-get remove, purge; nginx starts without" \
+    step "run 3 (root): remove, purge, nginx without it" \
         "$LOGS/run3-remove.log" \
         unshare --net sh -c 'ip link set lo up && exec "$@"' sh \
         chroot "$ROOT3" /usr/sbin/runuser -l root \
