@@ -14,8 +14,9 @@
 #   make fuzz         every parser fuzzed for FUZZ_TIME seconds
 #   make asan-integration  the integration tests with a sanitizer build
 #   make fresh-check  make demo and make test on a brand-new Debian 12 root
-#                     (debootstrap), as root and as a user with sudo
-#                     (needs root; 10 to 15 minutes; KEEP_FRESH_ROOT=1
+#                     (debootstrap), as root and as a user with sudo, and
+#                     make deb's packages as make deb-check checks them
+#                     (needs root; 12 to 17 minutes; KEEP_FRESH_ROOT=1
 #                     keeps the roots)
 #   make deb          Debian packages libnginx-mod-http-scep and scep-agent
 #                     in build/deb/ (dpkg-buildpackage, then lintian)

@@ -39,6 +39,7 @@ build_deps() {
 
 # shellcheck disable=SC2046
 sh "$REPO/tools/deps.sh" build-essential dpkg-dev lintian $(build_deps)
+TD=$(date +%s)
 
 VERSION=$(dpkg-parsechangelog -l "$REPO/debian/changelog" -S Version)
 SOURCE=$(dpkg-parsechangelog -l "$REPO/debian/changelog" -S Source)
@@ -77,7 +78,8 @@ lintian --fail-on error "$CHANGES" >"$OUT/lintian.log" 2>&1 || rc=$?
 sed 's/^/    /' "$OUT/lintian.log"
 T2=$(date +%s)
 
-say "built in $((T1 - T0)) s, lintian $((T2 - T1)) s; in ${OUT#"$REPO"/}/:"
+say "build dependencies $((TD - T0)) s, dpkg-buildpackage $((T1 - TD)) s," \
+    "lintian $((T2 - T1)) s; in ${OUT#"$REPO"/}/:"
 (cd "$OUT" && ls -1 ./*.deb ./*.ddeb ./*.changes 2>/dev/null \
     | sed 's|^\./|    |')
 if [ "$rc" -ne 0 ]; then
