@@ -15,9 +15,15 @@
 #   make fuzz         every parser fuzzed for FUZZ_TIME seconds
 #   make asan-integration  the integration tests with a sanitizer build
 #   make fresh-check  make demo and make test on a brand-new Debian 12 root
-#                     (debootstrap), as root and as a user with sudo
-#                     (needs root; 10 to 15 minutes; KEEP_FRESH_ROOT=1
+#                     (debootstrap), as root and as a user with sudo, and
+#                     make deb's packages as make deb-check checks them
+#                     (needs root; 12 to 17 minutes; KEEP_FRESH_ROOT=1
 #                     keeps the roots)
+#   make deb          Debian packages libnginx-mod-http-scep and scep-agent
+#                     in build/deb/ (dpkg-buildpackage, then lintian)
+#   make deb-check    those packages installed with apt-get on a brand-new
+#                     Debian 12 root: nginx -t, a login, remove and purge
+#                     (needs root; fresh-check runs it too)
 
 NGINX_SRC  ?= /usr/share/nginx/src
 PYTHON     ?= /usr/bin/python3
@@ -59,7 +65,7 @@ $(shell mkdir -p $(BUILD); \
 .SECONDARY: $(UNIT_OBJS)
 
 .PHONY: all module tools unit integration test demo demo-stop deps bench \
-        fuzz asan-integration check-layers fresh-check clean
+        fuzz asan-integration check-layers fresh-check deb deb-check clean
 
 all: module tools
 
@@ -256,6 +262,16 @@ deps:
 # the README's commands on a brand-new Debian 12 (tools/fresh-check.sh)
 fresh-check:
 	bash tools/fresh-check.sh
+
+# Debian packages (tools/deb.sh): installs the build dependencies that
+# debian/control names, builds from a copy of the tree in build/deb/
+deb:
+	sh tools/deb.sh
+
+# make deb's packages on a brand-new Debian 12 root (tools/deb-check.sh,
+# run there by tools/fresh-check.sh --packages)
+deb-check: deb
+	bash tools/fresh-check.sh --packages $(BUILD)/deb
 
 bench: deps
 	$(MAKE) all
