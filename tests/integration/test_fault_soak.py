@@ -12,11 +12,12 @@ gone (and once halfway, for the figures).
 Descriptors: exactly the same files, pipes, sockets and listeners; no
 client connection left; directory connections within the pools' size.
 
-Memory: the bound is RSS_BOUND_KIB per worker, which a leak of a
-hundred bytes per login would pass over: the soak's logins (about
-half of them per worker) times 100 bytes is several MiB, while a
-worker's warm RSS moves by a few hundred KiB between two measurements
-(malloc's free lists and arenas; see the figures).
+Memory: each worker's RSS may grow by RSS_BOUND_KIB, a hundred bytes
+for each login of its share of the soak (half of 40,000: 1.9 MiB).  A
+warm worker's RSS still moves by a few hundred KiB (malloc's free lists
+and arenas settling: one worker measured over 240,000 logins grew by
+100, 76, 36 ... 4 KiB per 20,000, less than a byte a login at the end),
+while with a leak of 128 bytes a login put in, a worker grew by 4.4 MiB.
 """
 
 import os
@@ -63,21 +64,25 @@ def sanitizer_env():
             + "quarantine_size_mb=0:thread_local_quarantine_size_kb=0"}
 
 
-def quiet(server, before=None):
-    """{worker: (rss KiB, descriptors, fds.Snapshot)} once no client
-    connection is left and nothing is in progress."""
+def quiet(server):
+    """{worker: (rss KiB, descriptors, fds.Snapshot)} once nothing is in
+    progress, no client connection is left, and two looks 50 ms apart
+    agree on each worker's descriptors (a directory connection that its
+    pool lets go may still be closing)."""
     ports = set(server.listen_ports())
+    looks = []
 
     def idle():
-        return (load.in_progress(server.port) == 0
-                and all(fds.snapshot(pid, ports).clients == 0
-                        for pid in server.worker_pids()))
+        if load.in_progress(server.port) != 0:
+            return False
+        looks.append({pid: fds.snapshot(pid, ports)
+                      for pid in server.worker_pids()})
+        return (all(s.clients == 0 for s in looks[-1].values())
+                and len(looks) >= 2 and looks[-1] == looks[-2])
     procs.wait_until(idle, 20, "the workers to be idle", interval=0.05)
-    found = {}
-    for pid in server.worker_pids():
-        found[pid] = (load.rss_kib(pid), load.fd_count(pid),
-                      fds.snapshot(pid, ports))
-    return found
+    return {pid: (load.rss_kib(pid), len(snap.other) + snap.clients
+                  + sum(snap.backends.values()), snap)
+            for pid, snap in looks[-1].items()}
 
 
 def run(server, count, clients=CLIENTS):
