@@ -31,7 +31,7 @@ USERS = ["alice", "bob", "carol", "dave"]
 # instrumented, and a push-mode login spends little time in the module):
 # the same soak, without the sanitizer's quarantine (see sanitizer_env)
 # and with a longer warm-up, which its allocator needs to settle.
-WARM_UP = 20000 if PRELOAD else 4000
+WARM_UP = 40000 if PRELOAD else 4000
 SOAK = 40000
 
 # a hundred bytes for each of a worker's share of the soak's logins
