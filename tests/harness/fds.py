@@ -12,8 +12,10 @@ import os
 Snapshot = collections.namedtuple("Snapshot", "pid other clients backends")
 Snapshot.__doc__ = """pid; other: sorted list of what is neither a TCP
 connection nor ours to judge by count (files, pipes, listening sockets,
-eventfds); clients: TCP connections whose local port is one of nginx's;
-backends: {remote port: number of connections}."""
+eventfds, "unix socket", and "socket" for any other socket: a TCP socket
+not connected yet, or closed by a reset and not yet by its owner);
+clients: TCP connections whose local port is one of nginx's; backends:
+{remote port: number of connections}."""
 
 _TCP_STATES_LISTEN = "0A"
 
@@ -44,6 +46,25 @@ def _tcp_table(wanted):
     return table
 
 
+def _unix_sockets(wanted):
+    """The inodes in wanted that are Unix-domain sockets (nginx's
+    channels between master and workers, socketpairs of libraries)."""
+    wanted = {inode.encode() for inode in wanted}
+    found = set()
+    if not wanted:
+        return found
+    try:
+        with open("/proc/net/unix", "rb") as f:
+            lines = f.read().splitlines()[1:]
+    except OSError:
+        return found
+    for line in lines:
+        fields = line.split(None, 7)
+        if len(fields) >= 7 and fields[6] in wanted:
+            found.add(fields[6].decode())
+    return found
+
+
 def snapshot(pid, listen_ports):
     """The descriptors of pid, sorted by kind (see Snapshot); None when
     the process is gone."""
@@ -57,8 +78,10 @@ def snapshot(pid, listen_ports):
             targets.append(os.readlink(f"/proc/{pid}/fd/{name}"))
         except OSError:
             continue
-    tcp = _tcp_table(t[len("socket:["):-1] for t in targets
-                     if t.startswith("socket:["))
+    sockets = [t[len("socket:["):-1] for t in targets
+               if t.startswith("socket:[")]
+    tcp = _tcp_table(sockets)
+    unix = _unix_sockets(sockets)
     other, clients, backends = [], 0, collections.Counter()
     for target in targets:
         if target.startswith("socket:["):
@@ -73,7 +96,7 @@ def snapshot(pid, listen_ports):
                 else:
                     backends[remote] += 1
                 continue
-            other.append("socket")
+            other.append("unix socket" if inode in unix else "socket")
             continue
         if target.startswith("/proc/") or target.startswith("anon_inode:"):
             other.append(target)

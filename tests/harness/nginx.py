@@ -92,7 +92,7 @@ LISTEN = re.compile(r"^\s*listen\s+([^\s;]+)", re.MULTILINE)
 
 
 def _lasting(snap):
-    """What a worker keeps of its descriptors: all but sockets no TCP
+    """What a worker keeps of its descriptors: all but the sockets no
     table lists (which may be passing)."""
     return [d for d in snap.other if d != "socket"]
 
@@ -316,11 +316,14 @@ class Nginx:
     def _take_fd_baseline(self, timeout=10.0):
         """What each new worker holds once it has finished starting: its
         event loop (epoll) exists, and its files, pipes and listeners did
-        not change in 100 ms.  Connections do not count: a worker that
-        starts under load (a reload) has clients at once, and at start a
-        worker holds none of its own.  Nor does a TCP socket caught while
-        it is being set up or closed (a "socket" that no table lists): of
-        the other sockets, the fewest seen is what the worker keeps."""
+        not change in 100 ms, and it has a channel (a Unix socket) to
+        each worker: the master hands it those of workers started after
+        it.
+        Connections do not count: a worker that starts under load (a
+        reload) has clients at once, and at start a worker holds none of
+        its own.  Nor does a TCP socket caught while it is being set up
+        or closed (a "socket" that no table lists): the fewest seen is
+        what the worker keeps."""
         ports = set(self.listen_ports())
         for pid in self.worker_pids():
             if pid in self._fd_baseline:
@@ -334,7 +337,9 @@ class Nginx:
                 seen.append(snap)
                 return (len(seen) >= 2
                         and _lasting(seen[-1]) == _lasting(seen[-2])
-                        and "anon_inode:[eventpoll]" in snap.other)
+                        and "anon_inode:[eventpoll]" in snap.other
+                        and snap.other.count("unix socket")
+                        >= self._expected_workers())
             procs.wait_until(settled, timeout, f"worker {pid} to start",
                              interval=0.1)
             if seen:

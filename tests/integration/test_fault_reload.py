@@ -15,7 +15,10 @@ login is a whole SCEP transaction: there every certificate the CA issued
 (its depot's index.txt) must have reached the agent it was made for.
 In enroll mode a new worker answers 503 "still waiting for the CA
 certificate" until its own first GetCACert has returned: such answers
-are counted, and allowed only just after a reload.
+are counted, and allowed only just after a reload.  micromdm's file
+depot sometimes fails to sign one of two CSRs that come at once (its
+serial file): the 403 that the agent then gets is allowed as often as
+scepserver's log says so.
 """
 
 import base64
@@ -247,6 +250,7 @@ def test_reloads_under_load_enroll(nginx, slapd, scepserver, figures):
     procs.wait_until(
         lambda: server.error_log().count('CA certificate "') >= 2, 60,
         "both workers' CA certificate", alive=server.proc.running)
+    ca_log = scepserver.log_size()
 
     def form(seq):
         return portal.login(USERS[seq % 4], **{"host-id":
@@ -281,8 +285,12 @@ def test_reloads_under_load_enroll(nginx, slapd, scepserver, figures):
             f"{elapsed:.1f} s")
     figures(window_figure(load_, retired))
     no_ca = [o for o in answered if o.status == 503]
+    refused = [o for o in answered if o.status == 403]
+    sign_failures = scepserver.sign_failures(ca_log)
     figures(f"503 (a new worker without its CA certificate yet): "
-            f"{len(no_ca)}")
+            f"{len(no_ca)}; 403 (the CA's FAILURE): {len(refused)}, "
+            f"CSRs the CA failed to sign (its depot's serial race): "
+            f"{sign_failures}")
     figures(f"the CA issued {sum(len(v) for v in issued.values())} "
             f"certificates ({len(issued)} serials), agents received "
             f"{sum(len(v) for v in got.values())}; issued and not "
@@ -293,7 +301,9 @@ def test_reloads_under_load_enroll(nginx, slapd, scepserver, figures):
     # A new worker has no CA certificate until its first GetCACert
     # returns, and answers 503 meanwhile: only in the moments after a
     # reload, and saying so
-    assert set(load.tally(load_.outcomes)) <= {"200", "503"}
+    assert set(load.tally(load_.outcomes)) <= {"200", "403", "503"}
+    # the CA's own failures under concurrent requests, and only those
+    assert len(refused) <= sign_failures
     for o in no_ca:
         assert ET.fromstring(o.body).findtext("error") == MSG_NO_CA, o.body
         assert o.headers.get("retry-after") == "30"
