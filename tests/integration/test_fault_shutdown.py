@@ -88,11 +88,17 @@ def fill_the_pool(server, slapd):
     accepted = 0
     while True:
         one = logins.send()
-        procs.wait_until(
-            lambda: one.count == 1
-            or load.in_progress(server.port) == accepted + 1,
-            10, f"login {accepted + 1} to be taken", interval=0.01,
-            alive=server.proc.running)
+        # nginx counts a request in progress as soon as its header is
+        # read, a refused one too until its 503 is out: taken is in
+        # progress twice in a row, 20 ms apart, and not answered
+        looks = []
+
+        def settled():
+            looks.append(one.count == 0
+                         and load.in_progress(server.port) == accepted + 1)
+            return one.count == 1 or looks[-2:] == [True, True]
+        procs.wait_until(settled, 10, f"login {accepted + 1} to be taken",
+                         interval=0.02, alive=server.proc.running)
         if one.count == 1:
             break
         accepted += 1
@@ -117,8 +123,8 @@ def worker_exit(server, pid):
 def test_graceful_stop_with_the_pool_full(nginx, slapd, figures):
     server = start_portal(nginx, slapd)
     [worker] = server.worker_pids()
-    logins = fill_the_pool(server, slapd)
     try:
+        logins = fill_the_pool(server, slapd)
         signalled = time.monotonic()
         server.proc.send_signal(signal.SIGQUIT)
         procs.wait_until(lambda: not server.is_running,
@@ -155,8 +161,8 @@ def test_graceful_stop_with_the_pool_full(nginx, slapd, figures):
 def test_fast_stop_with_the_pool_full(nginx, slapd, figures):
     server = start_portal(nginx, slapd)
     [worker] = server.worker_pids()
-    logins = fill_the_pool(server, slapd)
     try:
+        logins = fill_the_pool(server, slapd)
         signalled = time.monotonic()
         server.proc.send_signal(signal.SIGTERM)
         procs.wait_until(lambda: not server.is_running, 10,
