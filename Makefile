@@ -236,7 +236,9 @@ $(ASAN_MODULE): $(ASAN_BUILD)/nginx/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) \
 	$(MAKE) -s -C $(ASAN_BUILD)/nginx -f objs/Makefile modules
 
 # the crash detector's own test is left out: ASan catches the SIGSEGV it
-# sends, so the worker does not die of the signal
+# sends, so the worker does not die of the signal.  Any report fails the
+# run; tools/sanitizer_logs.py says which reports lack their SUMMARY:
+# line (a process that died in the middle of its report).
 asan-integration: $(ASAN_MODULE) tools
 	rm -rf $(ASAN_LOGS)
 	mkdir -p $(ASAN_LOGS)
@@ -250,7 +252,7 @@ asan-integration: $(ASAN_MODULE) tools
 	rc=$$?; \
 	if [ -n "$$(ls $(ASAN_LOGS))" ]; then \
 	    cat $(ASAN_LOGS)/*; \
-	    echo "sanitizer reports: $(ASAN_LOGS)"; \
+	    $(PYTHON) tools/sanitizer_logs.py $(ASAN_LOGS); \
 	    exit 1; \
 	fi; \
 	exit $$rc
