@@ -295,7 +295,8 @@ int dir_config_validate(const dir_config_t *cfg, dir_error_t *err);
 /*
  * Advice for the log about a valid configuration: a setting that was
  * assumed and should be written down.  Returns the number of warnings,
- * written to buf joined by "; " (each starts with the directive's name).
+ * written to buf one a line, joined by "\n" (each starts with the
+ * directive's name and holds no newline).
  */
 int dir_config_warnings(const dir_config_t *cfg, char *buf, size_t size);
 
