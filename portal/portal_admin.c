@@ -165,6 +165,8 @@ portal_admin_read(const portal_admin_profile_t *profiles, size_t nprofiles,
         { "email", &req->values.email },
         { "host-id", &req->values.hostid },
         { "udid", &req->values.udid },
+        { "sid", &req->values.sid },
+        { "upn", &req->values.upn },
     };
 
     req->name = gp_form_get(form, "name", &len);

@@ -137,9 +137,14 @@ static const scep_token_t  scep_tokens[] = {
       "no email address was found for the user" },
     { "HOSTID", SCEP_TOKEN_HOSTID, "the agent sent no host-id" },
     { "UDID", SCEP_TOKEN_UDID, "the agent sent no UDID" },
+    { "SID", SCEP_TOKEN_SID,
+      "the user has no objectSid (only Active Directory accounts have "
+      "one)" },
+    { "UPN", SCEP_TOKEN_UPN, "the user has no userPrincipalName" },
 };
 
-#define SCEP_TOKEN_LIST  "$USERNAME, $EMAILADDRESS, $HOSTID or $UDID"
+#define SCEP_TOKEN_LIST  "$USERNAME, $EMAILADDRESS, $SID, $UPN, $HOSTID " \
+                         "or $UDID"
 
 
 scep_subject_tpl_t *
@@ -874,6 +879,12 @@ scep_subject_value(const scep_subject_values_t *values, unsigned bit)
 
     case SCEP_TOKEN_UDID:
         return values->udid;
+
+    case SCEP_TOKEN_SID:
+        return values->sid;
+
+    case SCEP_TOKEN_UPN:
+        return values->upn;
     }
 
     return NULL;

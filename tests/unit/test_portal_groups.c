@@ -204,18 +204,24 @@ test_mailless_id(void **state)
      * uuid.uuid5(uuid.UUID("4e2b8c51-0d6a-4f93-a17e-5c2039d486fb"),
      *            "uid=bob,ou=people,dc=example,dc=org")
      */
-    assert_int_equal(portal_mailless_id(
+    assert_int_equal(portal_mailless_id(NULL,
                          "uid=bob,ou=people,dc=example,dc=org", id), 0);
     assert_string_equal(id, "5d2b61cc-a9dd-51f0-879a-35b978571417");
 
     /* the DN is lower-cased first: the same user, however it is spelt */
-    assert_int_equal(portal_mailless_id(
+    assert_int_equal(portal_mailless_id(NULL,
                          "UID=Bob,OU=People,DC=Example,DC=Org", again), 0);
     assert_string_equal(again, id);
 
-    assert_int_equal(portal_mailless_id(
+    assert_int_equal(portal_mailless_id(NULL,
                          "uid=dave,ou=people,dc=example,dc=org", again), 0);
     assert_string_not_equal(again, id);
+
+    /* the directory's own id first, whatever the DN */
+    assert_int_equal(portal_mailless_id(
+                         "9b6f3c3e-2a4d-4f0e-8a51-0c2a7d1e5f60",
+                         "uid=bob,ou=people,dc=example,dc=org", again), 0);
+    assert_string_equal(again, "9b6f3c3e-2a4d-4f0e-8a51-0c2a7d1e5f60");
 }
 
 
