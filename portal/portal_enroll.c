@@ -156,8 +156,8 @@ portal_enroll_start(portal_session_t *s, const scep_ca_t *ca, scep_pki_t *pki,
     poll.max_total_ms = s->profile->poll_wait_ms;
 
     e->cert = scep_client_enroll(s->profile, ca, e->key, s->subject,
-                                 challenge[0] ? challenge : NULL, &poll,
-                                 &e->pending, &e->err);
+                                 &s->sans, challenge[0] ? challenge : NULL,
+                                 &poll, &e->pending, &e->err);
 
     OPENSSL_cleanse(challenge, sizeof(challenge));
 }

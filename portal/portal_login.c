@@ -157,6 +157,7 @@ portal_session_free(portal_session_t *s)
     }
 
     X509_NAME_free(s->subject);
+    scep_sans_free(&s->sans);
     dir_user_free(&s->user);
     free(s->pending_key);
     free(s);

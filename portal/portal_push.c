@@ -38,6 +38,7 @@ portal_push(portal_session_t *s, portal_result_t *res)
     memset(&settings, 0, sizeof(settings));
     settings.profile = s->profile;
     settings.subject = s->subject;
+    settings.sans = &s->sans;
     settings.server_url = s->profile->server_url;
     settings.challenge = challenge[0] ? challenge : NULL;
 

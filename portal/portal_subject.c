@@ -1,6 +1,7 @@
 /*
- * The certificate subject of one login: the profile's template filled
- * with the user's values from the directory and the agent's own.
+ * The certificate subject and subject alternative names of one login:
+ * the profile's templates filled with the user's values from the
+ * directory and the agent's own.
  */
 
 #include <stdio.h>
@@ -22,7 +23,8 @@ portal_subject(portal_session_t *s, const gp_login_t *login,
     scep_error_t           err;
     scep_subject_values_t  values;
 
-    tokens = scep_subject_tokens(s->profile->subject_tpl);
+    tokens = scep_subject_tokens(s->profile->subject_tpl)
+             | scep_san_tokens(s->profile->san_tpl);
 
     memset(&values, 0, sizeof(values));
     values.username = s->user.username;
@@ -48,7 +50,11 @@ portal_subject(portal_session_t *s, const gp_login_t *login,
     scep_error_clear(&err);
 
     s->subject = scep_subject_render(s->profile->subject_tpl, &values, &err);
-    if (s->subject != NULL) {
+
+    /* the names of the certificate, from the same values, in one place */
+    if (s->subject != NULL
+        && scep_san_render(s->profile->san_tpl, &values, &s->sans, &err) == 0)
+    {
         return 0;
     }
 

@@ -891,6 +891,46 @@ scep_subject_value(const scep_subject_values_t *values, unsigned bit)
 }
 
 
+unsigned
+scep_token_by_word(const char *word, size_t len)
+{
+    const scep_token_t  *tok;
+
+    tok = scep_subject_token_by_word(word, len);
+
+    return tok != NULL ? tok->bit : 0;
+}
+
+
+const char *
+scep_token_name(unsigned bit)
+{
+    const scep_token_t  *tok;
+
+    tok = scep_subject_token_by_bit(bit);
+
+    return tok != NULL ? tok->name : "";
+}
+
+
+const char *
+scep_token_value(const scep_subject_values_t *values, unsigned bit)
+{
+    return scep_subject_value(values, bit);
+}
+
+
+const char *
+scep_token_absent(unsigned bit)
+{
+    const scep_token_t  *tok;
+
+    tok = scep_subject_token_by_bit(bit);
+
+    return tok != NULL ? tok->absent : "it has no value";
+}
+
+
 /* The length of the [A-Za-z0-9_] run at s: what "$" makes a token of. */
 static size_t
 scep_subject_word_len(const char *s)

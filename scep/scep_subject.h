@@ -95,6 +95,19 @@ int scep_subject_check_value(const char *v, size_t len, scep_error_t *err);
 X509_NAME *scep_subject_render(const scep_subject_tpl_t *tpl,
     const scep_subject_values_t *values, scep_error_t *err);
 
+/*
+ * The tokens, for the other templates that take them (subject
+ * alternative names): the bit of "$word" (word without the '$', len
+ * bytes) or 0; a token's name ("USERNAME"), its value in values (NULL
+ * when there is none), and what completes "... is used by X but" when
+ * it is missing.
+ */
+unsigned scep_token_by_word(const char *word, size_t len);
+const char *scep_token_name(unsigned bit);
+const char *scep_token_value(const scep_subject_values_t *values,
+    unsigned bit);
+const char *scep_token_absent(unsigned bit);
+
 /* Number of RDNs in the template, for tests and logs. */
 size_t scep_subject_rdn_count(const scep_subject_tpl_t *tpl);
 

@@ -16,9 +16,9 @@ EXAMPLES = os.path.join(REPO, "conf.example")
 
 # Files the examples name; nginx -t reads them, so they must exist.
 PLACEHOLDER_SECRETS = ["ldap-bind.password", "ndes.password",
-                       "admins-challenge.password"]
+                       "admins-challenge.password", "ad-bind.password"]
 PLACEHOLDER_PEMS = ["ldap-ca.pem", "pki-root.pem", "portal-client.crt",
-                    "portal-client.key"]
+                    "portal-client.key", "ad-ca.pem"]
 
 
 def test_examples_pass_nginx_t(nginx, module_path, tmp_path):
@@ -157,10 +157,25 @@ BAD = [
     ("unknown-attribute",
      mark(profile("").replace("O=Example", "XX=1"), "subject"),
      r'scep_profile "p": subject: .*"XX"'),
-    ("san-with-token",
-     mark(profile("    subject_alt_name rfc822 $EMAILADDRESS;"),
+    ("san-token-of-another-kind",
+     mark(profile("    subject_alt_name rfc822 $USERNAME;"),
           "subject_alt_name"),
-     r'scep_profile "p": subject_alt_name: .*token'),
+     r'scep_profile "p": subject_alt_name: subject_alt_name rfc822 must be '
+     r'an email address such as vpn@example.com; "\$USERNAME" does not make '
+     r'one of a user\'s values'),
+    ("san-unknown-token",
+     mark(profile("    subject_alt_name uri urn:x:$GUID;"),
+          "subject_alt_name"),
+     r'scep_profile "p": subject_alt_name: unknown token "\$GUID"'),
+    ("san-none-and-more",
+     mark(profile("    subject_alt_name none;\n"
+                  "    subject_alt_name upn $UPN;"), "upn"),
+     r'scep_profile "p": subject_alt_name: subject_alt_name none cannot be '
+     r'given with other'),
+    ("san-nine",
+     mark(profile("    subject_alt_name dns a.example;\n" * 8
+                  + "    subject_alt_name dns z.example;"), "z.example"),
+     r'scep_profile "p": subject_alt_name: at most 8 names are allowed'),
     ("san-type",
      mark(profile("    subject_alt_name ip 10.0.0.1;"), "subject_alt_name"),
      r'scep_profile "p": subject_alt_name: .*"ip"'),
@@ -463,3 +478,14 @@ def test_directory_warnings_name_their_directive(nginx):
     server = nginx(http=directory("    username_attribute uid;"))
     ok, output = server.test()
     assert ok and not warn_lines(output), output
+
+
+def test_subject_alt_names_with_the_users_values_pass(nginx):
+    server = nginx(http=profile("""\
+    subject_alt_name upn $UPN;
+    subject_alt_name uri tag:microsoft.com,2022-09-14:sid:$SID;
+    subject_alt_name rfc822 $EMAILADDRESS;
+    subject_alt_name dns $HOSTID.devices.example.org;
+    subject_alt_name uri "urn:price:\\$1";"""))
+    ok, output = server.test()
+    assert ok, output

@@ -9,14 +9,18 @@ other test logs in with, and put back what they renamed.  Needs root
 """
 
 import base64
+import hashlib
 import os
 import re
 import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 
-from harness import REPO, http, portal, samba
+from harness import REPO, http, portal, procs, samba
 from harness.ldapcount import LdapCounter
 from harness.samba import samba_dc, samba_template  # noqa: F401 (fixtures)
 
@@ -395,7 +399,9 @@ def test_group_dns_and_names_by_meaning(nginx, samba_dc, tmp_path):
                                subject='"O=Corp,CN=$USERNAME"')
     location = """
         scep_allow_group "ΕΛΛΗΝΙΚΆ" "VERTRIEB SÜD";
-        scep_group_profile "cn = sales\\2c emea , ou=GROUPS,dc=Corp,dc=example,dc=test" sales;
+        scep_group_profile
+            "cn = sales\\2c emea , ou=GROUPS,dc=Corp,dc=example,dc=test"
+            sales;
         scep_group_profile "КИРИЛЛИЦА" cyrillic;
         scep_default_profile staff;
 """
@@ -443,8 +449,9 @@ def sid_text(raw):
 def test_renamed_user_keeps_the_mailless_id(nginx, samba_dc, tmp_path):
     """renameme has no mail: its $EMAILADDRESS is its objectGUID, which a
     rename (new CN, new sAMAccountName) keeps."""
-    server = ad_portal(nginx, samba_dc, tmp_path, profiles=portal.profile_block(
-        "staff", subject='"O=Corp,CN=$EMAILADDRESS"'))
+    server = ad_portal(nginx, samba_dc, tmp_path,
+                       profiles=portal.profile_block(
+                           "staff", subject='"O=Corp,CN=$EMAILADDRESS"'))
     dn = USERS["renameme"]["dn"]
     renamed_dn = dn.replace("CN=renameme", "CN=renamed-user")
     password = USERS["renameme"]["password"]
@@ -485,3 +492,143 @@ def test_sid_and_upn_in_the_subject(nginx, samba_dc, tmp_path):
     sid = sid_text(binary_attr(samba_dc, JDOE["dn"], "objectSid"))
     assert re.fullmatch(r"S-1-5-21-\d+-\d+-\d+-\d+", sid)
     assert login.subject == f"CN={sid},O=Corp"
+
+
+# -- the names Windows maps a certificate to -------------------------------
+
+SID_TAG = "tag:microsoft.com,2022-09-14:sid:"
+UPN_OID = "1.3.6.1.4.1.311.20.2.3"
+
+
+def jdoe_sid(dc):
+    return sid_text(binary_attr(dc, JDOE["dn"], "objectSid"))
+
+
+def test_pushed_settings_carry_the_users_names(nginx, samba_dc, tmp_path):
+    """Push mode: the UPN and the SID URI made for the user, in the
+    profile's order, whatever the user typed."""
+    profile = portal.profile_block("staff", subject='"O=Corp,CN=$USERNAME"',
+                                   subject_alt_name=[
+                                       "upn $UPN", f"uri {SID_TAG}$SID",
+                                       "rfc822 $EMAILADDRESS"])
+    server = ad_portal(nginx, samba_dc, tmp_path, profiles=profile)
+    sid = jdoe_sid(samba_dc)
+    for name in ("CORP\\jdoe", "JDOE"):
+        names = [(e.get("type"), e.text) for e in Login(
+            server, name, JDOE["password"]).policy.findall(
+                "./scep/subject-alt-name")]
+        assert names == [("upn", "john.doe@corp.example.test"),
+                         ("uri", SID_TAG + sid),
+                         ("rfc822", "jdoe@corp.example.test")]
+
+    # renameme has no mail: its id stands in, which is no mailbox
+    login = Login(server, "renameme", USERS["renameme"]["password"])
+    assert (login.status, login.message) == (
+        403, "A certificate subject cannot be made for your account; ask "
+        "your administrator")
+    assert "subject_alt_name rfc822 must be an email address" in \
+        login.audit_field("reason"), login.audit
+
+    # a template that cannot make its type is refused at nginx -t
+    ok, output = nginx(http=ad_directory(samba_dc, tmp_path)
+                       + portal.profile_block(
+                           "staff", subject_alt_name="dns $UPN")).test()
+    assert not ok and "subject_alt_name dns must be a host name" in output
+
+
+def readme_profile(ca_url, fingerprint):
+    """The README's profile and location, for the test CA."""
+    text = readme_block("AD_PROFILE")
+    text = re.sub(r"server_url\s+\S+;", f"server_url {ca_url};", text)
+    text = re.sub(r"ca_fingerprint\s+\S+;", f"ca_fingerprint {fingerprint};",
+                  text)
+    profile, location = text.split("location /global-protect/ {")
+    location = location.rsplit("}", 1)[0]
+    # portal_server() says scep_portal itself: the same directory
+    assert re.search(r"^\s*scep_portal\s+corp;$", location, re.M)
+    location = re.sub(r"^\s*scep_portal\s+corp;\n", "", location,
+                      flags=re.M)
+    return profile, location
+
+
+def colon_hex(data):
+    return ":".join(f"{b:02X}" for b in data)
+
+
+def start_enroll_portal(nginx, dc, tmp_path, ca_url, ca_der):
+    profile, location = readme_profile(
+        ca_url, colon_hex(hashlib.sha256(ca_der).digest()))
+    conf = (ad_directory(dc, tmp_path) + profile
+            + portal.portal_server(location))
+    server = nginx(http=conf)
+    server.start()
+    procs.wait_until(lambda: re.search(
+        r'scep_profile "corp-users": CA certificate .* obtained from',
+        server.error_log()), 30, "the CA certificate", interval=0.05,
+        alive=server.proc.running)
+    return server
+
+
+def issued(login):
+    element = login.policy.find("scep-certificate")
+    assert element is not None, login.response.body
+    _, cert, _ = pkcs12.load_key_and_certificates(
+        base64.b64decode(element.findtext("pkcs12")),
+        element.findtext("passphrase").encode())
+    return cert
+
+
+def upn_of(other):
+    der = other.value
+    assert der[0] == 0x0c and der[1] < 0x80, der
+    return der[2:2 + der[1]].decode("utf-8")
+
+
+def test_enrolled_certificate_maps_to_the_account(nginx, samba_dc, tmp_path,
+                                                  scepserver, responder):
+    """Enroll mode with the README's profile: the CSR asks for the UPN
+    otherName and the SID URI (python3-cryptography reads them); micromdm's
+    scepserver issues the URI, and drops the otherName (Go's x509 has
+    none); a CA that honours the request's names (the test responder,
+    as AD CS does with a template that takes them from the request)
+    issues both."""
+    sid = jdoe_sid(samba_dc)
+    ca_der = scepserver.ca_cert.public_bytes(serialization.Encoding.DER)
+    server = start_enroll_portal(nginx, samba_dc, tmp_path, scepserver.url,
+                                 ca_der)
+    checkpoint = scepserver.checkpoint()
+
+    login = Login(server, "CORP\\jdoe", JDOE["password"])
+    assert login.status == 200, login.response
+    cert = issued(login)
+    assert cert.subject.rfc4514_string() == "CN=jdoe,O=Corp"
+    names = cert.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value
+    assert names.get_values_for_type(x509.UniformResourceIdentifier) == \
+        [SID_TAG + sid]
+    assert names.get_values_for_type(x509.OtherName) == []
+
+    [record] = scepserver.records(since=checkpoint)
+    assert record["san"] == [["upn", "john.doe@corp.example.test"],
+                             ["uri", SID_TAG + sid]]
+    with open(record["der_path"], "rb") as f:
+        csr = x509.load_der_x509_csr(f.read())
+    requested = csr.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value
+    [upn] = requested.get_values_for_type(x509.OtherName)
+    assert upn.type_id.dotted_string == UPN_OID
+    assert upn_of(upn) == "john.doe@corp.example.test"
+
+    # a CA that issues the names asked for
+    ca = responder()
+    server = start_enroll_portal(
+        nginx, samba_dc, tmp_path, ca.url,
+        ca.ca_cert.public_bytes(serialization.Encoding.DER))
+    cert = issued(Login(server, "jdoe@CORP", JDOE["password"]))
+    names = cert.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value
+    [upn] = names.get_values_for_type(x509.OtherName)
+    assert upn.type_id.dotted_string == UPN_OID
+    assert upn_of(upn) == "john.doe@corp.example.test"
+    assert names.get_values_for_type(x509.UniformResourceIdentifier) == \
+        [SID_TAG + sid]
