@@ -633,15 +633,20 @@ if pytest is not None:
     def samba_dc(samba_template, request):
         """The session's DC (harness.samba.SambaDC), started; import it
         (with samba_template) into a test module to use it."""
-        reporter = request.config.pluginmanager.getplugin(
-            "terminalreporter")
+        plugins = request.config.pluginmanager
+        reporter = plugins.getplugin("terminalreporter")
+        capture = plugins.getplugin("capturemanager")
 
         def say(line):
             # past pytest's capture, which would hide a long wait
-            if reporter is not None:
-                reporter.write_line(line)
-            else:
+            if reporter is None or capture is None:
                 _say_stderr(line)
+                return
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(line)
         dc = start_dc(samba_template, say=say)
         yield dc
         dc.remove()
+        # what the one DC of the session cost
+        say("samba: " + ", ".join(f"{k} {v:.2f} s"
+                                  for k, v in dc.timings.items()))
