@@ -1,6 +1,7 @@
 # ngx_scep: an nginx module that gives every portal user a certificate.
 #
 #   make              the module (build/ngx_http_scep_module.so) and tools
+#                     (build/scep-agent, build/scep-verify)
 #   make unit         core unit tests, built with AddressSanitizer and UBSan
 #   make check-layers the layers point down, no two files in a circle
 #   make integration  end-to-end tests against slapd, Samba's AD DC,
@@ -14,9 +15,15 @@
 #   make fuzz         every parser fuzzed for FUZZ_TIME seconds
 #   make asan-integration  the integration tests with a sanitizer build
 #   make fresh-check  make demo and make test on a brand-new Debian 12 root
-#                     (debootstrap), as root and as a user with sudo
-#                     (needs root; 10 to 15 minutes; KEEP_FRESH_ROOT=1
+#                     (debootstrap), as root and as a user with sudo, and
+#                     make deb's packages as make deb-check checks them
+#                     (needs root; 12 to 17 minutes; KEEP_FRESH_ROOT=1
 #                     keeps the roots)
+#   make deb          Debian packages libnginx-mod-http-scep and scep-agent
+#                     in build/deb/ (dpkg-buildpackage, then lintian)
+#   make deb-check    those packages installed with apt-get on a brand-new
+#                     Debian 12 root: nginx -t, a login, remove and purge
+#                     (needs root; fresh-check runs it too)
 
 NGINX_SRC  ?= /usr/share/nginx/src
 PYTHON     ?= /usr/bin/python3
@@ -58,7 +65,7 @@ $(shell mkdir -p $(BUILD); \
 .SECONDARY: $(UNIT_OBJS)
 
 .PHONY: all module tools unit integration test demo demo-stop deps bench \
-        fuzz asan-integration check-layers fresh-check clean
+        fuzz asan-integration check-layers fresh-check deb deb-check clean
 
 all: module tools
 
@@ -85,7 +92,19 @@ AGENT       := $(BUILD)/scep-agent
 XML_CFLAGS  := $(shell xml2-config --cflags 2>/dev/null)
 XML_LIBS    := -lxml2
 
-tools: $(AGENT)
+# the CA's verifier of bound challenges: a few files of the SCEP core
+VERIFY_SRCS := $(sort $(wildcard verify/*.c))
+VERIFY_HDRS := $(sort $(wildcard verify/*.h))
+VERIFY_CORE := scep/scep_bound.c scep/scep_bound_csr.c scep/scep_keyring.c \
+               scep/scep_base64.c scep/scep_error.c
+VERIFY      := $(BUILD)/scep-verify
+
+tools: $(AGENT) $(VERIFY)
+
+$(VERIFY): $(VERIFY_SRCS) $(VERIFY_HDRS) $(VERIFY_CORE) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(TOOL_CC) $(TOOL_CFLAGS) -o $@ $(VERIFY_SRCS) $(VERIFY_CORE) \
+	    -lssl -lcrypto
 
 $(AGENT): $(AGENT_SRCS) $(AGENT_HDRS) $(AGENT_CORE) $(CORE_HDRS)
 	@mkdir -p $(dir $@)
@@ -124,6 +143,24 @@ $(BUILD)/unit/test_agent_%: tests/unit/test_agent_%.c $(UNIT_OBJS) \
 	@$(UNIT_CC) $(UNIT_CFLAGS) $(XML_CFLAGS) $< $(UNIT_OBJS) \
 	    $(AGENT_UNIT_OBJS) -o $@ -lcmocka $(LIBS) $(XML_LIBS)
 
+# the verifier's own files, for its unit tests
+VERIFY_UNIT_OBJS := $(patsubst %.c,$(BUILD)/unit/obj/%.o, \
+                      $(filter-out verify/verify_main.c,$(VERIFY_SRCS)))
+
+.SECONDARY: $(VERIFY_UNIT_OBJS)
+
+$(BUILD)/unit/obj/verify/%.o: verify/%.c $(VERIFY_HDRS) $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC (sanitizers) $<"
+	@$(UNIT_CC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(BUILD)/unit/test_verify_%: tests/unit/test_verify_%.c $(UNIT_OBJS) \
+        $(VERIFY_UNIT_OBJS) $(VERIFY_HDRS) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  LD (sanitizers) $@"
+	@$(UNIT_CC) $(UNIT_CFLAGS) $< $(UNIT_OBJS) $(VERIFY_UNIT_OBJS) -o $@ \
+	    -lcmocka $(LIBS)
+
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do \
 	    echo "== $$t"; \
@@ -135,9 +172,9 @@ unit: $(UNIT_BINS)
 
 # the layers point down and no two object files need each other
 # (HACKING.md): judged on the module's objects and the agent's
-check-layers: all $(AGENT_UNIT_OBJS)
+check-layers: all $(AGENT_UNIT_OBJS) $(VERIFY_UNIT_OBJS)
 	$(PYTHON) tools/check_layers.py $(NGX_BUILD)/objs/addon \
-	    $(BUILD)/unit/obj/agent
+	    $(BUILD)/unit/obj/agent $(BUILD)/unit/obj/verify
 
 
 # integration tests: real slapd, scepserver and nginx on loopback
@@ -199,7 +236,9 @@ $(ASAN_MODULE): $(ASAN_BUILD)/nginx/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) \
 	$(MAKE) -s -C $(ASAN_BUILD)/nginx -f objs/Makefile modules
 
 # the crash detector's own test is left out: ASan catches the SIGSEGV it
-# sends, so the worker does not die of the signal
+# sends, so the worker does not die of the signal.  Any report fails the
+# run; tools/sanitizer_logs.py says which reports lack their SUMMARY:
+# line (a process that died in the middle of its report).
 asan-integration: $(ASAN_MODULE) tools
 	rm -rf $(ASAN_LOGS)
 	mkdir -p $(ASAN_LOGS)
@@ -213,7 +252,7 @@ asan-integration: $(ASAN_MODULE) tools
 	rc=$$?; \
 	if [ -n "$$(ls $(ASAN_LOGS))" ]; then \
 	    cat $(ASAN_LOGS)/*; \
-	    echo "sanitizer reports: $(ASAN_LOGS)"; \
+	    $(PYTHON) tools/sanitizer_logs.py $(ASAN_LOGS); \
 	    exit 1; \
 	fi; \
 	exit $$rc
@@ -225,6 +264,16 @@ deps:
 # the README's commands on a brand-new Debian 12 (tools/fresh-check.sh)
 fresh-check:
 	bash tools/fresh-check.sh
+
+# Debian packages (tools/deb.sh): installs the build dependencies that
+# debian/control names, builds from a copy of the tree in build/deb/
+deb:
+	sh tools/deb.sh
+
+# make deb's packages on a brand-new Debian 12 root (tools/deb-check.sh,
+# run there by tools/fresh-check.sh --packages)
+deb-check: deb
+	bash tools/fresh-check.sh --packages $(BUILD)/deb
 
 bench: deps
 	$(MAKE) all

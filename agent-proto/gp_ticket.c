@@ -20,7 +20,7 @@ static size_t gp_b64url_encode(const unsigned char *in, size_t len,
     char *out);
 static int gp_b64url_decode(const char *in, size_t len, char *out,
     size_t size, size_t *outlen);
-static int gp_ticket_mac(const unsigned char *key, const char *text,
+static int gp_ticket_mac(const scep_key_t *key, const char *text,
     size_t len, char *out);
 
 
@@ -29,7 +29,7 @@ static const char  gp_b64url[] =
 
 
 int
-gp_ticket_issue(const unsigned char *key, const char *profile,
+gp_ticket_issue(const scep_keyring_t *keys, const char *profile,
     const char *user, time_t expires, char *out, size_t size)
 {
     char    buf[GP_TICKET_MAX];
@@ -38,7 +38,9 @@ gp_ticket_issue(const unsigned char *key, const char *profile,
     plen = strlen(profile);
     ulen = strlen(user);
 
-    if (plen > GP_TICKET_NAME_MAX || ulen > GP_TICKET_NAME_MAX) {
+    if (plen > GP_TICKET_NAME_MAX || ulen > GP_TICKET_NAME_MAX
+        || keys == NULL || keys->n == 0)
+    {
         return -1;
     }
 
@@ -49,7 +51,7 @@ gp_ticket_issue(const unsigned char *key, const char *profile,
 
     buf[n] = '.';
 
-    if (gp_ticket_mac(key, buf, n, buf + n + 1) != 0) {
+    if (gp_ticket_mac(&keys->keys[0], buf, n, buf + n + 1) != 0) {
         return -1;
     }
 
@@ -66,11 +68,12 @@ gp_ticket_issue(const unsigned char *key, const char *profile,
 
 
 gp_ticket_status_t
-gp_ticket_check(const unsigned char *key, const char *ticket, size_t len,
+gp_ticket_check(const scep_keyring_t *keys, const char *ticket, size_t len,
     const char *profile, time_t now, char *user, size_t size)
 {
+    int           match;
     char          mac[64], name[GP_TICKET_NAME_MAX + 1], *end;
-    size_t        i, dots[4], nd, n;
+    size_t        i, k, dots[4], nd, n;
     long long     expires;
 
     if (ticket == NULL || len == 0) {
@@ -101,15 +104,20 @@ gp_ticket_check(const unsigned char *key, const char *ticket, size_t len,
 
     /* the MAC first: nothing of a forged ticket is read */
 
-    if (gp_ticket_mac(key, ticket, dots[3], mac) != 0) {
-        return GP_TICKET_MALFORMED;
+    match = 0;
+
+    for (k = 0; keys != NULL && k < keys->n && !match; k++) {
+        if (gp_ticket_mac(&keys->keys[k], ticket, dots[3], mac) != 0) {
+            return GP_TICKET_MALFORMED;
+        }
+
+        n = strlen(mac);
+
+        match = (len - dots[3] - 1 == n
+                 && CRYPTO_memcmp(mac, ticket + dots[3] + 1, n) == 0);
     }
 
-    n = strlen(mac);
-
-    if (len - dots[3] - 1 != n
-        || CRYPTO_memcmp(mac, ticket + dots[3] + 1, n) != 0)
-    {
+    if (!match) {
         return GP_TICKET_FORGED;
     }
 
@@ -178,16 +186,69 @@ gp_ticket_status_text(gp_ticket_status_t status)
 }
 
 
+int
+gp_ticket_shaped(const char *s, size_t len)
+{
+    size_t  i;
+
+    if (len < 2 || len >= GP_TICKET_MAX || s[0] != '1' || s[1] != '.') {
+        return 0;
+    }
+
+    for (i = 2; i < len; i++) {
+        if (s[i] != '.' && s[i] != '-' && s[i] != '_'
+            && !(s[i] >= '0' && s[i] <= '9')
+            && !(s[i] >= 'A' && s[i] <= 'Z')
+            && !(s[i] >= 'a' && s[i] <= 'z'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+int
+gp_ticket_in_path(const char *uri, size_t len, size_t *at, size_t *n)
+{
+    size_t  i, end, start;
+
+    for (end = 0; end < len && uri[end] != '?'; end++) {
+        /* void */
+    }
+
+    start = end;
+
+    for (i = end; i > 0; i--) {
+        if (uri[i - 1] == '/') {
+            start = i;
+            break;
+        }
+    }
+
+    if (start == end || i == 0 || !gp_ticket_shaped(uri + start, end - start))
+    {
+        return 0;
+    }
+
+    *at = start;
+    *n = end - start;
+
+    return 1;
+}
+
+
 /* base64url without padding of HMAC-SHA-256: 43 characters and a NUL. */
 
 static int
-gp_ticket_mac(const unsigned char *key, const char *text, size_t len,
+gp_ticket_mac(const scep_key_t *key, const char *text, size_t len,
     char *out)
 {
     unsigned int   mdlen;
     unsigned char  md[EVP_MAX_MD_SIZE];
 
-    if (HMAC(EVP_sha256(), key, GP_TICKET_KEY_LEN,
+    if (HMAC(EVP_sha256(), key->ticket, SCEP_KEY_DERIVED_LEN,
              (const unsigned char *) text, len, md, &mdlen)
         == NULL)
     {

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "scep/scep_profile.h"
 #include "agent_settings.h"
 #include "agent_xml.h"
@@ -500,7 +502,7 @@ static int
 agent_settings_ticket(xmlNodePtr scep, agent_settings_t *s,
     scep_error_t *err)
 {
-    size_t  i;
+    size_t  i, n, len;
 
     if (agent_xml_child_text(scep, "ticket", AGENT_TICKET_MAX, 0, &s->ticket,
                              err) != 0)
@@ -534,6 +536,21 @@ agent_settings_ticket(xmlNodePtr scep, agent_settings_t *s,
                                   "<ticket> holds a character that cannot "
                                   "go into an HTTP header");
         }
+    }
+
+    /*
+     * The server URL carries the ticket too, as its path's last segment,
+     * for stock SCEP clients.  This agent sends it in the header and
+     * keeps the URL without it, so that neither its messages nor its
+     * state ever show the ticket.
+     */
+    n = strlen(s->ticket);
+    len = strlen(s->server_url);
+
+    if (len > n + 1 && s->server_url[len - n - 1] == '/'
+        && strcmp(s->server_url + len - n, s->ticket) == 0)
+    {
+        OPENSSL_cleanse(s->server_url + len - n - 1, n + 1);
     }
 
     return 0;

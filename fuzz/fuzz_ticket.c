@@ -4,7 +4,8 @@
  *
  *   0  the ticket as an agent sends it (a forger: the MAC must stop it);
  *   1  the text before the MAC, which the target signs with the portal's
- *      key, so that what is read after the MAC check is reached too;
+ *      key (derived from a key file's secret, as scep_keyring.c does), so
+ *      that what is read after the MAC check is reached too;
  *   2  "profile NUL user": a ticket issued by gp_ticket_issue must be
  *      accepted, for that profile only, with the same user.
  */
@@ -20,12 +21,34 @@
 #define FUZZ_PROFILE  "corp"
 
 
-static const unsigned char  fuzz_key[GP_TICKET_KEY_LEN] = {
+static const unsigned char  fuzz_secret[32] = {
     0x3d, 0x91, 0x0c, 0x55, 0xe2, 0x47, 0x18, 0xa6,
     0x70, 0x2b, 0xc4, 0x9f, 0x01, 0x36, 0xd8, 0x5e,
     0x8a, 0x13, 0x67, 0xf0, 0x29, 0xbc, 0x44, 0x7d,
     0x05, 0xe9, 0x52, 0x1a, 0x93, 0x6c, 0xde, 0x30,
 };
+
+/* the portal's keys: the one above, as scep_key_file would give it */
+static scep_keyring_t  fuzz_ring;
+
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void) argc;
+    (void) argv;
+
+    scep_keyring_init(&fuzz_ring);
+
+    if (scep_keyring_add_secret(&fuzz_ring, fuzz_secret, sizeof(fuzz_secret),
+                                NULL)
+        != 0)
+    {
+        abort();
+    }
+
+    return 0;
+}
 
 
 /* base64url without padding of HMAC-SHA-256, written independently. */
@@ -37,7 +60,7 @@ fuzz_mac(const char *text, size_t len, char *out)
     unsigned int   mdlen;
     unsigned char  md[EVP_MAX_MD_SIZE], b64[2 * EVP_MAX_MD_SIZE];
 
-    if (HMAC(EVP_sha256(), fuzz_key, sizeof(fuzz_key),
+    if (HMAC(EVP_sha256(), fuzz_ring.keys[0].ticket, SCEP_KEY_DERIVED_LEN,
              (const unsigned char *) text, len, md, &mdlen) == NULL)
     {
         abort();
@@ -62,7 +85,7 @@ fuzz_check(const char *ticket, size_t len, const char *profile, char *user,
 
     /* exact size: the proxy passes a header value and its length */
     copy = fuzz_memdup(ticket, len);
-    status = gp_ticket_check(fuzz_key, copy, len, profile, FUZZ_NOW, user,
+    status = gp_ticket_check(&fuzz_ring, copy, len, profile, FUZZ_NOW, user,
                              size);
     free(copy);
 
@@ -81,7 +104,7 @@ fuzz_roundtrip(fuzz_reader_t *r)
     profile = fuzz_field(r, '\0', &plen);
     user = fuzz_rest(r, &ulen);
 
-    if (gp_ticket_issue(fuzz_key, profile, user, FUZZ_NOW + 60, ticket,
+    if (gp_ticket_issue(&fuzz_ring, profile, user, FUZZ_NOW + 60, ticket,
                         sizeof(ticket)) == 0)
     {
         if (fuzz_check(ticket, strlen(ticket), profile, got, sizeof(got))

@@ -14,9 +14,8 @@
 
 #include "ngx_http_scep_module.h"
 #include "ngx_http_scep_job.h"
+#include "ngx_http_scep_status.h"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 
 static void *ngx_http_scep_create_main_conf(ngx_conf_t *cf);
@@ -26,7 +25,11 @@ static char *ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static ngx_int_t ngx_http_scep_postconfiguration(ngx_conf_t *cf);
 static char *ngx_http_scep_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_scep_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_scep_main_complete(ngx_conf_t *cf,
+    ngx_http_scep_main_conf_t *smcf);
+static ngx_int_t ngx_http_scep_profiles_keys(ngx_conf_t *cf,
     ngx_http_scep_main_conf_t *smcf);
 static void ngx_http_scep_wipe_key(void *data);
 static ngx_int_t ngx_http_scep_init_process(ngx_cycle_t *cycle);
@@ -56,6 +59,13 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       0,
       NULL },
 
+    { ngx_string("scep_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_scep_key_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("scep_pending_cache"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
       ngx_http_scep_pending_cache,
@@ -63,9 +73,23 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       0,
       NULL },
 
+    { ngx_string("scep_status_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_scep_status_zone_size,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("scep_admin"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_scep_admin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_scep_status,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -226,10 +250,13 @@ ngx_http_scep_create_main_conf(ngx_conf_t *cf)
     }
 
     /*
-     * Tickets need not survive a reload: they live minutes, and an
-     * agent refused after one simply logs in again.
+     * Without scep_key_file, tickets need not survive a reload: they
+     * live minutes, and an agent refused after one simply logs in again.
+     * The first scep_key_file replaces this key.
      */
-    if (RAND_bytes(smcf->ticket_key, GP_TICKET_KEY_LEN) != 1) {
+    scep_keyring_init(&smcf->keys);
+
+    if (scep_keyring_add_random(&smcf->keys, NULL) != 0) {
         return NULL;
     }
 
@@ -249,6 +276,7 @@ ngx_http_scep_create_main_conf(ngx_conf_t *cf)
      */
 
     smcf->pending_size = NGX_CONF_UNSET;
+    smcf->status_size = NGX_CONF_UNSET;
 
     return smcf;
 }
@@ -311,6 +339,16 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->host_detection, prev->host_detection,
                              NULL);
 
+    if (conf->status_set
+        && (conf->portal_set || conf->admin_set || conf->proxy_set))
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "scep_status needs a location of its own, without "
+                      "scep_portal, scep_admin or scep_proxy, in %V:%ui",
+                      &conf->file, conf->line);
+        return NGX_CONF_ERROR;
+    }
+
     if (conf->portal_set || conf->admin_set) {
         conf->thread_pool = ngx_thread_pool_add(cf, &conf->thread_pool_name);
         if (conf->thread_pool == NULL) {
@@ -345,7 +383,11 @@ ngx_http_scep_postconfiguration(ngx_conf_t *cf)
         }
     }
 
-    return ngx_http_scep_main_complete(cf, smcf);
+    if (ngx_http_scep_main_complete(cf, smcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_scep_status_init_conf(cf, smcf);
 }
 
 
@@ -364,6 +406,10 @@ ngx_http_scep_main_complete(ngx_conf_t *cf, ngx_http_scep_main_conf_t *smcf)
 
     if (smcf->profiles.nelts == 0) {
         return NGX_OK;
+    }
+
+    if (ngx_http_scep_profiles_keys(cf, smcf) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     admins = smcf->admin_locations.elts;
@@ -392,12 +438,45 @@ ngx_http_scep_main_complete(ngx_conf_t *cf, ngx_http_scep_main_conf_t *smcf)
 }
 
 
+/*
+ * Every profile signs with the http level's keys; a bound challenge needs
+ * keys that the CA's verifier has too, so one made at load will not do.
+ */
+
+static ngx_int_t
+ngx_http_scep_profiles_keys(ngx_conf_t *cf, ngx_http_scep_main_conf_t *smcf)
+{
+    ngx_uint_t                 i;
+    ngx_http_scep_profile_t  **profiles;
+
+    profiles = smcf->profiles.elts;
+
+    for (i = 0; i < smcf->profiles.nelts; i++) {
+        profiles[i]->profile.keys = &smcf->keys;
+
+        if (profiles[i]->profile.challenge == SCEP_CHALLENGE_BOUND
+            && !smcf->keys_from_files)
+        {
+            (void) ngx_http_scep_block_error(cf, &profiles[i]->block,
+                                             "challenge",
+                                             "challenge bound needs "
+                                             "scep_key_file at http level: "
+                                             "the key the portal shares "
+                                             "with the CA's scep-verify");
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_scep_wipe_key(void *data)
 {
     ngx_http_scep_main_conf_t  *smcf = data;
 
-    OPENSSL_cleanse(smcf->ticket_key, GP_TICKET_KEY_LEN);
+    scep_keyring_wipe(&smcf->keys);
 }
 
 
@@ -452,6 +531,45 @@ ngx_http_scep_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 /*
+ * scep_key_file path: the keys shared with the CA's verifier, read now
+ * and wiped when the configuration is released; the first signs.
+ */
+
+static char *
+ngx_http_scep_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_scep_main_conf_t *smcf = conf;
+
+    ngx_str_t     *value, path;
+    scep_error_t   err;
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (path.len == 0 || ngx_http_scep_conf_cstr(&path) == NULL
+        || ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK)
+    {
+        return "needs a file name";
+    }
+
+    if (!smcf->keys_from_files) {
+        scep_keyring_wipe(&smcf->keys);
+        smcf->keys_from_files = 1;
+    }
+
+    scep_error_clear(&err);
+
+    if (scep_keyring_add_file(&smcf->keys, (char *) path.data, &err) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V: %s", &cmd->name,
+                           err.message);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
  * Directory connections and their cache, and each profile's CA
  * certificate and key pool, belong to one worker process: they are made
  * after the fork, never shared between processes.
@@ -471,6 +589,9 @@ ngx_http_scep_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    /* before any task: a task's counters are found through its slot */
+    ngx_http_scep_status_worker_init(cycle, smcf);
+
     return ngx_http_scep_worker_init(cycle, smcf);
 }
 
@@ -489,4 +610,5 @@ ngx_http_scep_exit_process(ngx_cycle_t *cycle)
     ngx_http_scep_tasks_exit(cycle);
 
     ngx_http_scep_worker_exit(smcf);
+    ngx_http_scep_status_worker_exit();
 }

@@ -16,6 +16,7 @@
 #include "ldap/dir.h"
 #include "portal/portal.h"
 #include "portal/portal_admin.h"
+#include "scep/scep_keyring.h"
 #include "scep/scep_pki.h"
 #include "scep/scep_profile.h"
 
@@ -146,6 +147,7 @@ typedef struct {
 
 
 typedef struct ngx_http_scep_pending_s  ngx_http_scep_pending_t;
+typedef struct ngx_http_scep_status_conf_s  ngx_http_scep_status_conf_t;
 
 typedef struct {
     ngx_array_t                profiles;     /* ngx_http_scep_profile_t * */
@@ -164,8 +166,17 @@ typedef struct {
     time_t                     pending_ttl;
     ngx_http_scep_pending_t   *pending;
 
-    /* proxy mode: made anew with each configuration, never stored */
-    u_char                     ticket_key[GP_TICKET_KEY_LEN];
+    /*
+     * scep_key_file: shared with the CA's verifier and other portals;
+     * without it, one key made anew with each configuration, for proxy
+     * mode's tickets only.  Wiped when the configuration is released.
+     */
+    scep_keyring_t             keys;
+    ngx_uint_t                 keys_from_files;
+
+    ssize_t                    status_size;  /* scep_status_zone */
+    ngx_uint_t                 status_used;  /* a scep_status location */
+    ngx_http_scep_status_conf_t  *status;
 } ngx_http_scep_main_conf_t;
 
 
@@ -197,6 +208,7 @@ typedef struct {
     unsigned                   portal_set:1;
     unsigned                   admin_set:1;
     unsigned                   proxy_set:1;
+    unsigned                   status_set:1;
 
     portal_t                  *portal;       /* built once names resolve */
 } ngx_http_scep_loc_conf_t;
@@ -312,6 +324,7 @@ ngx_int_t ngx_http_scep_pending_put(ngx_http_scep_pending_t *pending,
     const char *key, const u_char *data, size_t len, ngx_log_t *log);
 void ngx_http_scep_pending_delete(ngx_http_scep_pending_t *pending,
     const char *key);
+ngx_uint_t ngx_http_scep_pending_count(ngx_http_scep_pending_t *pending);
 
 /* ngx_http_scep_admin.c */
 char *ngx_http_scep_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
@@ -328,6 +341,8 @@ ngx_http_scep_ctx_t *ngx_http_scep_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_scep_set_outcome(ngx_http_request_t *r,
     portal_result_t *res);
 void ngx_http_scep_set_result(ngx_http_request_t *r, const char *result);
+ngx_int_t ngx_http_scep_mask_ticket(ngx_pool_t *pool, ngx_str_t *s,
+    ngx_uint_t request_line);
 
 /* ngx_http_scep_reply.c */
 ngx_int_t ngx_http_scep_allow(ngx_http_request_t *r, const char *methods);

@@ -438,7 +438,7 @@ ngx_http_scep_portal_build(ngx_conf_t *cf, ngx_http_scep_loc_conf_t *slcf)
     portal->host_detection = slcf->host_detection;
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_scep_module);
-    portal->ticket_key = smcf->ticket_key;
+    portal->keys = &smcf->keys;
 
     if (slcf->default_profile) {
         portal->default_profile = &slcf->default_profile->profile;

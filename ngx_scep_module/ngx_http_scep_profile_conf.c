@@ -58,6 +58,10 @@ static ngx_http_scep_sub_t  ngx_http_scep_profile_subs[] = {
     { ngx_string("challenge_auth"), 1, 1, 0, 0,
       ngx_http_scep_profile_word, 0 },
 
+    { ngx_string("challenge_lifetime"), 1, 1, 0, 0,
+      ngx_http_scep_sec_slot(ngx_http_scep_profile_t,
+                             profile.challenge_lifetime_s) },
+
     { ngx_string("server_url"), 1, 1, 0, 0,
       ngx_http_scep_string_slot(ngx_http_scep_profile_t,
                                 profile.server_url) },
@@ -84,6 +88,10 @@ static ngx_http_scep_sub_t  ngx_http_scep_profile_subs[] = {
 
     { ngx_string("ca_fingerprint"), 1, 1, 0, 0,
       ngx_http_scep_profile_word, 0 },
+
+    { ngx_string("insecure_trust_any_ca"), 1, 1, 0, 0,
+      ngx_http_scep_flag_slot(ngx_http_scep_profile_t,
+                              profile.insecure_trust_any_ca) },
 
     { ngx_string("tls_trusted_certificate"), 1, 1, 0, 0,
       ngx_http_scep_path_slot(ngx_http_scep_profile_t,

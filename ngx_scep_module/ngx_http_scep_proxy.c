@@ -2,9 +2,16 @@
 /*
  * scep_proxy: the gate in front of proxy mode's PKI.  The location
  * passes SCEP requests on with nginx's own proxy_pass; this gate lets
- * through only requests whose X-SCEP-Ticket the portal issued, for this
+ * through only requests with a ticket the portal issued, for this
  * profile, and not yet expired.  It runs in the preaccess phase, so that
  * "satisfy any" cannot skip it.
+ *
+ * The ticket comes as the last segment of the URI's path, as stock SCEP
+ * clients keep the server URL they were given ("/scep-proxy/<ticket>"
+ * and "?operation=..."), or in an X-SCEP-Ticket header.  A ticket in the
+ * path is taken out of the URI before proxy_pass builds the upstream's
+ * ("/scep-proxy/", which a prefix location's proxy_pass with a URI
+ * replaces), and out of $request and $request_uri, which logs print.
  */
 
 
@@ -13,11 +20,14 @@
 #include <ngx_http.h>
 
 #include "ngx_http_scep_module.h"
+#include "ngx_http_scep_status.h"
 #include "agent-proto/gp_buf.h"
 #include "agent-proto/gp_ticket.h"
 
 
 static ngx_table_elt_t *ngx_http_scep_proxy_ticket(ngx_http_request_t *r);
+static ngx_int_t ngx_http_scep_proxy_take(ngx_http_request_t *r, u_char *buf,
+    size_t *len);
 static void ngx_http_scep_proxy_log(ngx_http_request_t *r,
     ngx_http_scep_profile_t *prof, const char *result, const char *user,
     const char *reason);
@@ -34,11 +44,21 @@ ngx_http_scep_proxy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_scep_loc_conf_t *slcf = conf;
 
     ngx_str_t                   *value;
+    ngx_http_core_loc_conf_t    *clcf;
     ngx_http_scep_loc_conf_t   **location;
     ngx_http_scep_main_conf_t   *smcf;
 
     if (slcf->proxy_set) {
         return "is duplicate";
+    }
+
+    /* "location = /scep-proxy" would never see "/scep-proxy/<ticket>" */
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->exact_match) {
+        return "needs a prefix location such as \"location /scep-proxy\": "
+               "stock SCEP clients send their ticket in the path, after "
+               "proxy_url";
     }
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_scep_module);
@@ -104,8 +124,10 @@ ngx_int_t
 ngx_http_scep_proxy_handler(ngx_http_request_t *r)
 {
     char                        user[256];
+    u_char                      buf[GP_TICKET_MAX];
+    size_t                      len;
     ngx_int_t                   rc;
-    const char                 *reason;
+    const char                 *reason, *ticket;
     ngx_table_elt_t            *h;
     gp_ticket_status_t          status;
     ngx_http_scep_loc_conf_t   *slcf;
@@ -119,13 +141,27 @@ ngx_http_scep_proxy_handler(ngx_http_request_t *r)
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
 
-    h = ngx_http_scep_proxy_ticket(r);
+    rc = ngx_http_scep_proxy_take(r, buf, &len);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
-    status = gp_ticket_check(smcf->ticket_key,
-                             h ? (char *) h->value.data : NULL,
-                             h ? h->value.len : 0,
+    if (rc == NGX_OK) {
+        ticket = (char *) buf;
+
+    } else {
+        h = ngx_http_scep_proxy_ticket(r);
+        ticket = h ? (char *) h->value.data : NULL;
+        len = h ? h->value.len : 0;
+    }
+
+    status = gp_ticket_check(&smcf->keys, ticket, len,
                              slcf->proxy_profile->profile.name,
                              ngx_time(), user, sizeof(user));
+
+    ngx_explicit_memzero(buf, sizeof(buf));
+
+    ngx_http_scep_status_proxy(slcf->proxy_profile, status == GP_TICKET_OK);
 
     if (status == GP_TICKET_OK) {
         ngx_http_scep_proxy_log(r, slcf->proxy_profile, "admitted", user,
@@ -148,6 +184,72 @@ ngx_http_scep_proxy_handler(ngx_http_request_t *r)
     ngx_http_finalize_request(r, rc);
 
     return NGX_DONE;
+}
+
+
+/*
+ * A ticket in the path: copied into buf (GP_TICKET_MAX), then taken out
+ * of the URI and of what logs print.  NGX_DECLINED when the path has
+ * none.
+ */
+
+static ngx_int_t
+ngx_http_scep_proxy_take(ngx_http_request_t *r, u_char *buf, size_t *len)
+{
+    size_t                     at, n, keep;
+    u_char                    *p;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (!gp_ticket_in_path((char *) r->uri.data, r->uri.len, &at, &n)) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(buf, r->uri.data + at, n);
+    *len = n;
+
+    /*
+     * "/scep-proxy/<ticket>" becomes "/scep-proxy": the upstream's URI is
+     * then proxy_pass's own.  A prefix location "/scep-proxy/" keeps the
+     * slash, which proxy_pass replaces; a URI shorter than the location's
+     * prefix would be read before its start.
+     */
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    keep = at;
+
+    if (at > 1
+        && (
+#if (NGX_PCRE)
+            clcf->regex != NULL ||
+#endif
+            at - 1 >= clcf->name.len))
+    {
+        keep = at - 1;
+    }
+
+    p = ngx_pnalloc(r->pool, keep);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, r->uri.data, keep);
+
+    r->uri.data = p;
+    r->uri.len = keep;
+    r->exten.len = 0;
+    r->exten.data = NULL;
+
+    /* proxy_pass without a URI sends the unparsed URI when it may */
+    r->valid_unparsed_uri = 0;
+
+    if (ngx_http_scep_mask_ticket(r->pool, &r->request_line, 1) != NGX_OK
+        || ngx_http_scep_mask_ticket(r->pool, &r->unparsed_uri, 0)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 

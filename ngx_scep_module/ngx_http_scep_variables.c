@@ -9,6 +9,9 @@
  *     access_log /var/log/nginx/scep-audit.log scep if=$scep_result;
  *
  * They are empty on requests that were not logins.
+ *
+ * $scep_request is $request with a proxy-mode ticket in the URI's path
+ * replaced by "[ticket]", for any access log a ticket may reach.
  */
 
 
@@ -17,6 +20,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_scep_module.h"
+#include "agent-proto/gp_ticket.h"
 
 
 typedef enum {
@@ -28,6 +32,8 @@ typedef enum {
 
 
 static ngx_int_t ngx_http_scep_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_scep_request_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_scep_copy(ngx_pool_t *pool, ngx_str_t *dst,
     const char *src);
@@ -46,6 +52,9 @@ static ngx_http_variable_t  ngx_http_scep_vars[] = {
 
     { ngx_string("scep_serial"), NULL, ngx_http_scep_variable,
       NGX_HTTP_SCEP_VAR_SERIAL, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("scep_request"), NULL, ngx_http_scep_request_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -131,6 +140,88 @@ ngx_http_scep_get_ctx(ngx_http_request_t *r)
     }
 
     return ctx;
+}
+
+
+/*
+ * The same text with a ticket in its path replaced by "[ticket]": a
+ * request line ("GET /p/<ticket>?x HTTP/1.1") or a URI.
+ */
+
+ngx_int_t
+ngx_http_scep_mask_ticket(ngx_pool_t *pool, ngx_str_t *s,
+    ngx_uint_t request_line)
+{
+    size_t   at, n, start, end;
+    u_char  *p, *q;
+
+    start = 0;
+    end = s->len;
+
+    if (request_line) {
+        p = ngx_strlchr(s->data, s->data + s->len, ' ');
+        if (p == NULL) {
+            return NGX_OK;
+        }
+
+        start = p + 1 - s->data;
+
+        for (q = s->data + s->len; q > p + 1; q--) {
+            if (q[-1] == ' ') {
+                end = q - 1 - s->data;
+                break;
+            }
+        }
+    }
+
+    if (!gp_ticket_in_path((char *) s->data + start, end - start, &at, &n)) {
+        return NGX_OK;
+    }
+
+    at += start;
+
+    p = ngx_pnalloc(pool, s->len - n + sizeof("[ticket]") - 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    q = ngx_cpymem(p, s->data, at);
+    q = ngx_cpymem(q, "[ticket]", sizeof("[ticket]") - 1);
+    q = ngx_cpymem(q, s->data + at + n, s->len - at - n);
+
+    s->data = p;
+    s->len = q - p;
+
+    return NGX_OK;
+}
+
+
+/* $request, a ticket in the path masked (ngx_http_scep_proxy.c). */
+
+static ngx_int_t
+ngx_http_scep_request_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t  line;
+
+    line = r->request_line;
+
+    if (line.data == NULL || line.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_http_scep_mask_ticket(r->pool, &line, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    v->data = line.data;
+    v->len = line.len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
 }
 
 

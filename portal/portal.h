@@ -41,7 +41,7 @@ typedef struct {
     const gp_gateway_t            *internal_gateways;
     size_t                         ninternal_gateways;
     const gp_host_detection_t     *host_detection; /* NULL: none */
-    const unsigned char           *ticket_key;     /* proxy mode's tickets */
+    const scep_keyring_t          *keys;           /* proxy mode's tickets */
 } portal_t;
 
 

@@ -2,9 +2,12 @@
  * Push mode: the agent enrolls by itself with the settings the portal
  * sends, and the challenge the PKI gave for this very login.  Proxy mode
  * is the same, except that the agent reaches the PKI through the portal,
- * which lets it through with the ticket sent along.
+ * which lets it through with the ticket sent along: as the last segment
+ * of the server URL's path, where a stock SCEP client keeps it, and as
+ * an element of its own.
  */
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,6 +23,8 @@ portal_push(portal_session_t *s, portal_result_t *res)
 {
     char                challenge[SCEP_CHALLENGE_MAX];
     char                ticket[GP_TICKET_MAX];
+    char                url[SCEP_URL_MAX_LEN + GP_TICKET_MAX + 2];
+    size_t              n;
     gp_buf_t            buf;
     gp_policy_t         policy;
     scep_error_t        err;
@@ -27,7 +32,8 @@ portal_push(portal_session_t *s, portal_result_t *res)
 
     scep_error_clear(&err);
 
-    if (scep_challenge_obtain(s->profile, challenge, sizeof(challenge), &err)
+    if (scep_challenge_obtain(s->profile, s->subject, &s->sans, challenge,
+                              sizeof(challenge), &err)
         != 0)
     {
         OPENSSL_cleanse(challenge, sizeof(challenge));
@@ -43,12 +49,15 @@ portal_push(portal_session_t *s, portal_result_t *res)
     settings.challenge = challenge[0] ? challenge : NULL;
 
     if (s->profile->mode == SCEP_MODE_PROXY) {
-        if (s->portal->ticket_key == NULL
-            || gp_ticket_issue(s->portal->ticket_key, s->profile->name,
+        n = strlen(s->profile->proxy_url);
+
+        if (s->portal->keys == NULL
+            || gp_ticket_issue(s->portal->keys, s->profile->name,
                                s->user.username,
                                time(NULL) + s->profile->ticket_lifetime_s,
                                ticket, sizeof(ticket))
-               != 0)
+               != 0
+            || n > SCEP_URL_MAX_LEN)
         {
             OPENSSL_cleanse(challenge, sizeof(challenge));
             portal_fail(res, PORTAL_RESULT_FAILED, 500, PORTAL_MSG_INTERNAL,
@@ -56,7 +65,10 @@ portal_push(portal_session_t *s, portal_result_t *res)
             return;
         }
 
-        settings.server_url = s->profile->proxy_url;
+        /* proxy_url ends with no slash (scep_profile_validate) */
+        snprintf(url, sizeof(url), "%s/%s", s->profile->proxy_url, ticket);
+
+        settings.server_url = url;
         settings.ticket = ticket;
     }
 
@@ -68,6 +80,7 @@ portal_push(portal_session_t *s, portal_result_t *res)
 
     OPENSSL_cleanse(challenge, sizeof(challenge));
     OPENSSL_cleanse(ticket, sizeof(ticket));
+    OPENSSL_cleanse(url, sizeof(url));
 
     if (buf.failed) {
         gp_buf_free_secret(&buf);

@@ -12,7 +12,9 @@
 #include "scep_syntax.h"
 
 
-static int scep_profile_check_challenge(const scep_profile_t *p,
+static int scep_profile_check_challenge(scep_profile_t *p,
+    scep_error_t *err);
+static int scep_profile_check_lifetime(scep_profile_t *p, const char *kind,
     scep_error_t *err);
 static int scep_profile_check_login(const scep_profile_t *p,
     const char *kind, scep_error_t *err);
@@ -32,6 +34,8 @@ static int scep_profile_check_polling(const scep_profile_t *p,
     scep_error_t *err);
 static int scep_profile_check_proxy(const scep_profile_t *p,
     scep_error_t *err);
+static int scep_profile_check_trust(const scep_profile_t *p,
+    scep_error_t *err);
 
 
 void
@@ -43,6 +47,7 @@ scep_profile_init(scep_profile_t *p, const char *name)
     p->mode = SCEP_MODE_PUSH;
     p->challenge = SCEP_CHALLENGE_NONE;
     p->challenge_auth = SCEP_HTTP_AUTH_BASIC;
+    p->challenge_lifetime_s = -1;
     p->key_bits = SCEP_KEY_BITS_DEFAULT;
     p->digest = SCEP_DIGEST_SHA256;
     p->key_usage = SCEP_KU_DIGITAL_SIGNATURE | SCEP_KU_KEY_ENCIPHERMENT;
@@ -97,7 +102,8 @@ scep_profile_validate(scep_profile_t *p, scep_error_t *err)
         || scep_profile_check_tls(p, err) != 0
         || scep_profile_check_timeouts(p, err) != 0
         || scep_profile_check_polling(p, err) != 0
-        || scep_profile_check_proxy(p, err) != 0)
+        || scep_profile_check_proxy(p, err) != 0
+        || scep_profile_check_trust(p, err) != 0)
     {
         scep_san_tpl_free(san);
         scep_subject_free(tpl);
@@ -132,12 +138,12 @@ scep_profile_release(scep_profile_t *p)
  * error: ignored silently, it would hide a mistake.
  */
 static int
-scep_profile_check_challenge(const scep_profile_t *p, scep_error_t *err)
+scep_profile_check_challenge(scep_profile_t *p, scep_error_t *err)
 {
     int          password_set;
     const char  *kind, *password_field;
 
-    if ((unsigned) p->challenge > SCEP_CHALLENGE_DYNAMIC) {
+    if ((unsigned) p->challenge > SCEP_CHALLENGE_BOUND) {
         return scep_error_set(err, SCEP_ERR_CONFIG, "challenge",
                               "challenge has an unknown value %d",
                               (int) p->challenge);
@@ -160,7 +166,13 @@ scep_profile_check_challenge(const scep_profile_t *p, scep_error_t *err)
                                     err);
     }
 
-    if (p->challenge == SCEP_CHALLENGE_NONE) {
+    if (scep_profile_check_lifetime(p, kind, err) != 0) {
+        return -1;
+    }
+
+    if (p->challenge == SCEP_CHALLENGE_NONE
+        || p->challenge == SCEP_CHALLENGE_BOUND)
+    {
         if (password_set) {
             return scep_profile_not_for(password_field, kind,
                                         "fixed or dynamic", err);
@@ -207,6 +219,39 @@ scep_profile_check_challenge(const scep_profile_t *p, scep_error_t *err)
         return scep_error_set(err, SCEP_ERR_CONFIG, "challenge_auth",
                               "challenge_auth has an unknown value %d",
                               (int) p->challenge_auth);
+    }
+
+    return 0;
+}
+
+
+/*
+ * A bound challenge's lifetime: unset (-1) is the default.  The
+ * verifier keeps a used challenge until it expires, so it is bounded.
+ */
+static int
+scep_profile_check_lifetime(scep_profile_t *p, const char *kind,
+    scep_error_t *err)
+{
+    if (p->challenge != SCEP_CHALLENGE_BOUND) {
+        if (p->challenge_lifetime_s != -1) {
+            return scep_profile_not_for("challenge_lifetime", kind, "bound",
+                                        err);
+        }
+
+        return 0;
+    }
+
+    if (p->challenge_lifetime_s == -1) {
+        p->challenge_lifetime_s = SCEP_CHALLENGE_LIFETIME_DEFAULT_S;
+    }
+
+    if (p->challenge_lifetime_s <= 0
+        || p->challenge_lifetime_s > SCEP_CHALLENGE_LIFETIME_MAX_S)
+    {
+        return scep_error_set(err, SCEP_ERR_CONFIG, "challenge_lifetime",
+                              "challenge_lifetime must be 1 s to %d s",
+                              SCEP_CHALLENGE_LIFETIME_MAX_S);
     }
 
     return 0;
@@ -522,6 +567,20 @@ scep_profile_check_proxy(const scep_profile_t *p, scep_error_t *err)
         return -1;
     }
 
+    /*
+     * Agents get the URL with "/<ticket>" appended: stock SCEP clients
+     * keep the path they are given, and add a query of their own.
+     */
+    if (strchr(p->proxy_url, '?') != NULL
+        || p->proxy_url[strlen(p->proxy_url) - 1] == '/')
+    {
+        return scep_error_set(err, SCEP_ERR_CONFIG, "proxy_url",
+                              "proxy_url cannot have a query or end with "
+                              "\"/\": agents get \"/<ticket>\" appended to "
+                              "it, such as https://vpn.example.org/"
+                              "scep-proxy");
+    }
+
     if (p->ticket_lifetime_s <= 0
         || p->ticket_lifetime_s > SCEP_TICKET_LIFETIME_MAX_S)
     {
@@ -531,4 +590,52 @@ scep_profile_check_proxy(const scep_profile_t *p, scep_error_t *err)
     }
 
     return 0;
+}
+
+
+/*
+ * The agent checks the CA certificate it gets from the server URL (the
+ * proxy's in proxy mode) against ca_fingerprint; the portal does the
+ * same with server_url.  Over plain http without a fingerprint anyone on
+ * the path could hand over a CA of their own: the whole enrollment would
+ * then serve them.  Only an explicit, loud setting allows it.
+ */
+static int
+scep_profile_check_trust(const scep_profile_t *p, scep_error_t *err)
+{
+    const char  *field;
+
+    field = NULL;
+
+    if (!scep_is_https(p->server_url)) {
+        field = "server_url";
+
+    } else if (p->mode == SCEP_MODE_PROXY && !scep_is_https(p->proxy_url)) {
+        field = "proxy_url";
+    }
+
+    if (p->insecure_trust_any_ca) {
+        if (p->ca_fingerprint_len != 0 || field == NULL) {
+            return scep_error_set(err, SCEP_ERR_CONFIG,
+                                  "insecure_trust_any_ca",
+                                  "insecure_trust_any_ca has no effect: %s; "
+                                  "remove it",
+                                  p->ca_fingerprint_len != 0
+                                  ? "ca_fingerprint pins the CA"
+                                  : "every URL is https://");
+        }
+
+        return 0;
+    }
+
+    if (field == NULL || p->ca_fingerprint_len != 0) {
+        return 0;
+    }
+
+    return scep_error_set(err, SCEP_ERR_CONFIG, field,
+                          "%s is http:// and no ca_fingerprint is set: "
+                          "whatever CA certificate comes back over plain "
+                          "http would be trusted; set ca_fingerprint (the "
+                          "CA certificate's SHA-256), or use https://",
+                          field);
 }

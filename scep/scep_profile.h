@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "scep_error.h"
+#include "scep_keyring.h"
 #include "scep_san.h"
 #include "scep_settings.h"
 #include "scep_subject.h"
@@ -32,6 +33,13 @@ typedef struct {
     const char             *challenge_url;        /* dynamic */
     const char             *challenge_username;   /* dynamic */
     scep_http_auth_t        challenge_auth;
+    long                    challenge_lifetime_s; /* bound */
+
+    /*
+     * bound: the keys shared with the CA's verifier, the first signs;
+     * set by whoever loads them (the module, from scep_key_file).
+     */
+    const scep_keyring_t   *keys;
 
     const char             *server_url;
     const char             *ca_ident;
@@ -50,6 +58,9 @@ typedef struct {
 
     unsigned char           ca_fingerprint[SCEP_FINGERPRINT_MAX];
     size_t                  ca_fingerprint_len;   /* 0, 20 or 32 */
+
+    /* without a fingerprint, http:// takes any CA certificate: on purpose */
+    int                     insecure_trust_any_ca;
 
     const char             *trusted_ca;           /* PEM file */
     const char             *client_cert;          /* PEM file */

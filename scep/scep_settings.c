@@ -35,6 +35,7 @@ static const scep_word_t  scep_challenges[] = {
     { "none", SCEP_CHALLENGE_NONE },
     { "fixed", SCEP_CHALLENGE_FIXED },
     { "dynamic", SCEP_CHALLENGE_DYNAMIC },
+    { "bound", SCEP_CHALLENGE_BOUND },
     { NULL, 0 }
 };
 
@@ -93,7 +94,7 @@ scep_parse_challenge(const char *s, scep_challenge_type_t *out,
     int  v;
 
     if (scep_parse_word(scep_challenges, s, &v, "challenge", "challenge",
-                        "none, fixed or dynamic", err)
+                        "none, fixed, dynamic or bound", err)
         != 0)
     {
         return -1;

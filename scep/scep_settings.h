@@ -22,7 +22,8 @@ typedef enum {
 typedef enum {
     SCEP_CHALLENGE_NONE = 0,
     SCEP_CHALLENGE_FIXED,
-    SCEP_CHALLENGE_DYNAMIC
+    SCEP_CHALLENGE_DYNAMIC,
+    SCEP_CHALLENGE_BOUND
 } scep_challenge_type_t;
 
 typedef enum {
@@ -65,6 +66,10 @@ typedef enum {
 #define SCEP_POLL_WAIT_MAX_MS      600000
 #define SCEP_POLL_RETRY_MAX_S      86400
 #define SCEP_TICKET_LIFETIME_MAX_S 86400
+
+/* bound challenges: how long one may wait for its CSR */
+#define SCEP_CHALLENGE_LIFETIME_DEFAULT_S  300
+#define SCEP_CHALLENGE_LIFETIME_MAX_S      86400
 
 /* PKCS#9 ub-challenge-password; also bounds the challenge login. */
 #define SCEP_CHALLENGE_MAX_LEN     255

@@ -202,6 +202,8 @@ def agent_enroll(settings, workdir, trusted_root=None, challenge=None,
     # an empty value leaves scepclient's default attribute out
     for rdn_type, flag in _SCEPCLIENT_RDNS:
         argv += [flag, values.get(rdn_type, "")]
+    if settings.ca_ident is not None:
+        argv += ["-cacert-message", settings.ca_ident]
     if settings.fingerprint is not None:
         assert settings.fingerprint_algorithm == "sha256", settings
         argv += ["-ca-fingerprint", settings.fingerprint.replace(":", "")]

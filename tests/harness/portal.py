@@ -5,7 +5,7 @@ Tests build a configuration from these pieces and change only what they
 test, so every test reads as "the usual portal, except ...".
 """
 
-from . import directory
+from . import capins, directory
 
 
 def directory_block(slapd, name="corp", **overrides):
@@ -29,12 +29,18 @@ def directory_block(slapd, name="corp", **overrides):
 
 def profile_block(name="staff", scep_url="http://127.0.0.1:9/scep",
                   **overrides):
-    """A push-mode scep_profile block; overrides as for directory_block."""
+    """A push-mode scep_profile block; overrides as for directory_block.
+
+    A plain http:// server is pinned by its CA's fingerprint, which the
+    harness knows of the servers it started (capins)."""
     settings = {
         "server_url": scep_url,
         "ca_ident": "test-ca",
         "subject": '"O=Example,OU=VPN,CN=$USERNAME"',
     }
+    if scep_url.startswith("http://") and "ca_fingerprint" not in overrides \
+            and "insecure_trust_any_ca" not in overrides:
+        settings["ca_fingerprint"] = capins.lookup(scep_url)
     settings.update(overrides)
     return block("scep_profile", name, settings)
 

@@ -4,20 +4,23 @@ on a free loopback port.  (micromdm's scepserver cannot answer PENDING.)
 
     build(directory) -> path of the program, built warning-free
     Responder(program, workdir, *options, port=None).start()
-        .url, .port, .dir, .ca_pem, .ca_cert, .log_path
+        .url, .port, .dir, .ca_pem, .ca_cert, .ca_fingerprint_sha256,
+        .log_path
         .operations()      its log's "op=..." lines as dicts
         .pki_operations()  (message type, answer, transaction id) of each
                            PKIOperation
         .stop()
 """
 
+import hashlib
 import os
 import re
 import subprocess
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
-from . import procs
+from . import capins, procs
 from .ports import HOST, free_port
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -71,6 +74,9 @@ class Responder:
         with open(os.path.join(self.dir, "ca.pem"), "rb") as f:
             self.ca_pem = f.read()
         self.ca_cert = x509.load_pem_x509_certificate(self.ca_pem)
+        self.ca_fingerprint_sha256 = hashlib.sha256(self.ca_cert.public_bytes(
+            serialization.Encoding.DER)).hexdigest()
+        capins.register(self.url, self.ca_fingerprint_sha256)
         return self
 
     def stop(self):

@@ -20,7 +20,7 @@ import urllib.request
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from . import procs
+from . import capins, procs
 from .ports import HOST, free_port
 
 SCEPSERVER = "/usr/bin/scepserver"
@@ -69,14 +69,31 @@ class ScepServer(procs.Service):
         self.ca_cert = x509.load_pem_x509_certificate(pem)
         self.ca_der = self.ca_cert.public_bytes(serialization.Encoding.DER)
         self.ca_fingerprint_sha256 = hashlib.sha256(self.ca_der).hexdigest()
+        capins.register(self.url, self.ca_fingerprint_sha256)
 
     def set_otp_store(self, path):
         """None: accept every CSR; a directory: require a one-time password."""
         self.otp_store = None if path is None else str(path)
+        self.verify = None
         args = ["--records", self.records_dir]
         if self.otp_store is not None:
             os.makedirs(self.otp_store, exist_ok=True)
             args += ["--otp-store", self.otp_store]
+        self._write_verifier(args)
+
+    def set_verify(self, command):
+        """A program that decides instead (its argv, such as build/scep-verify
+        with its options), fed each CSR as scepserver would feed it; None:
+        accept every CSR again."""
+        if command is None:
+            self.set_otp_store(None)
+            return
+        self.otp_store = None
+        self.verify = [str(a) for a in command]
+        self._write_verifier(["--records", self.records_dir, "--exec",
+                              *self.verify])
+
+    def _write_verifier(self, args):
         script = ("#!/bin/sh\n"
                   "# CSR verifier of one scepserver instance (harness-made)\n"
                   f"exec {PYTHON} {shlex.quote(VERIFIER)} "
@@ -128,11 +145,41 @@ class ScepServer(procs.Service):
             pass
         return found
 
+    def sign_failures(self, since=0):
+        """How often this CA failed to sign a CSR (its log from offset
+        since on): micromdm's file depot is not safe for concurrent
+        requests, and one of two requests at once may find its serial
+        file being written ("open .../serial: file exists"); the agent
+        then gets the CA's FAILURE (403)."""
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            f.seek(since)
+            return f.read().count('msg="failed to sign CSR"')
+
+    def log_size(self):
+        """The log's length now: a since for sign_failures()."""
+        return os.path.getsize(self.log_path)
+
     def checkpoint(self):
         """The seq of the last record: records(since=checkpoint()) later
         gives only what a test caused."""
         records = self.records()
         return records[-1]["seq"] if records else 0
+
+    def issued(self):
+        """The certificates the CA issued, from its depot's index.txt:
+        (serial, subject) pairs, oldest first, revoked ones included (a
+        new certificate for the same subject revokes the old one)."""
+        found = []
+        try:
+            with open(os.path.join(self.depot, "index.txt"),
+                      encoding="utf-8") as f:
+                for line in f:
+                    fields = line.rstrip("\n").split("\t")
+                    if len(fields) >= 6:
+                        found.append((fields[3], fields[5]))
+        except FileNotFoundError:
+            pass
+        return found
 
     def add_otp(self, password, lifetime=300.0):
         """Puts a one-time password into the OTP store (as the NDES-style

@@ -17,6 +17,7 @@ EXAMPLES = os.path.join(REPO, "conf.example")
 # Files the examples name; nginx -t reads them, so they must exist.
 PLACEHOLDER_SECRETS = ["ldap-bind.password", "ndes.password",
                        "admins-challenge.password", "ad-bind.password"]
+PLACEHOLDER_KEYS = ["keys/2026-12.key"]
 PLACEHOLDER_PEMS = ["ldap-ca.pem", "pki-root.pem", "portal-client.crt",
                     "portal-client.key", "ad-ca.pem"]
 
@@ -34,6 +35,9 @@ def test_examples_pass_nginx_t(nginx, module_path, tmp_path):
         shutil.copy(cert.cert_path, scep_dir / name)
     for name in PLACEHOLDER_SECRETS:
         (scep_dir / name).write_text("placeholder-Secret\n")
+    (scep_dir / "keys").mkdir()
+    for name in PLACEHOLDER_KEYS:
+        (scep_dir / name).write_text(KEY_FILES["good.key"])
 
     main_conf = conf_dir / "nginx.conf"
     text = main_conf.read_text()
@@ -41,6 +45,7 @@ def test_examples_pass_nginx_t(nginx, module_path, tmp_path):
                   text, count=1, flags=re.MULTILINE)
     # a private error log and pid instead of the system's
     text = text.replace("/var/lib/nginx/scep", "store")
+    text = text.replace("/var/log/nginx/", "logs/")
     text = ("error_log logs/error.log info;\npid logs/nginx.pid;\n"
             + text.replace("http {", "http {\n    client_body_temp_path "
                            "temp/client_body;\n    proxy_temp_path temp/proxy;"
@@ -53,14 +58,23 @@ def test_examples_pass_nginx_t(nginx, module_path, tmp_path):
     assert ok, output
 
 
+# A plain http server is pinned (nginx -t refuses it otherwise); cases
+# that set the pin themselves, or opt out of it, drop this line.
+PIN = "    ca_fingerprint " + "ab" * 32 + ";\n"
+
 GOOD_PROFILE = """\
 scep_profile p {
     server_url http://127.0.0.1:8080/scep;
     ca_ident test-ca;
     subject "O=Example,CN=$USERNAME";
-%s
+""" + PIN + """%s
 }
 """
+
+# Key files a case may name: a good one and one too short.
+KEY_FILES = {"good.key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+             "short.key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYX\n",
+             "password.txt": "a password is not a key!\n"}
 
 GOOD_DIRECTORY = """\
 scep_directory d {
@@ -84,8 +98,15 @@ server {
 
 
 def profile(lines, name="p"):
-    return GOOD_PROFILE.replace("scep_profile p", f"scep_profile {name}") \
-        % lines
+    text = GOOD_PROFILE.replace("scep_profile p", f"scep_profile {name}")
+    if "ca_fingerprint" in lines or "insecure_trust_any_ca" in lines:
+        text = text.replace(PIN, "")
+    return text % lines
+
+
+def unpinned(lines=""):
+    """The good profile without its pin."""
+    return GOOD_PROFILE.replace(PIN, "") % lines
 
 
 def fips_profile(lines):
@@ -334,6 +355,73 @@ BAD = [
     ("pending-cache-size",
      mark("scep_pending_cache 1k;\n", "scep_pending_cache"),
      r'scep_pending_cache: invalid size "1k"'),
+    ("http-without-fingerprint", mark(unpinned(), "server_url"),
+     r'scep_profile "p": server_url: server_url is http:// and no '
+     r'ca_fingerprint is set: whatever CA certificate comes back over plain '
+     r"http would be trusted; set ca_fingerprint \(the CA certificate's "
+     r'SHA-256\), or use https://'),
+    ("http-without-fingerprint-enroll",
+     mark(unpinned("    mode enroll;"), "server_url"),
+     r'scep_profile "p": server_url: server_url is http:// and no '
+     r'ca_fingerprint is set'),
+    ("proxy-url-http-without-fingerprint",
+     mark(unpinned("    mode proxy;\n"
+                   "    proxy_url http://portal/scep-proxy;").replace(
+                       "http://127.0.0.1:8080", "https://127.0.0.1:8443"),
+          "proxy_url"),
+     r'scep_profile "p": proxy_url: proxy_url is http:// and no '
+     r'ca_fingerprint is set'),
+    ("insecure-with-pin",
+     mark(profile(PIN + "    insecure_trust_any_ca on;"),
+          "insecure_trust_any_ca"),
+     r'scep_profile "p": insecure_trust_any_ca: insecure_trust_any_ca has '
+     r'no effect: ca_fingerprint pins the CA; remove it'),
+    ("proxy-url-slash",
+     mark(profile("    mode proxy;\n"
+                  "    proxy_url https://portal/scep-proxy/;"), "proxy_url"),
+     r'scep_profile "p": proxy_url: proxy_url cannot have a query or end '
+     r'with "/"'),
+    ("bound-without-key-file",
+     mark(profile("    challenge bound;"), "challenge bound"),
+     r'scep_profile "p": challenge: challenge bound needs scep_key_file at '
+     r'http level: the key the portal shares with the CA\'s scep-verify'),
+    ("bound-with-password",
+     mark("scep_key_file @PREFIX@/conf/good.key;\n"
+          + profile("    challenge bound;\n    challenge_password pw;"),
+          "challenge_password"),
+     r'scep_profile "p": challenge_password: challenge_password has no '
+     r'effect with challenge bound'),
+    ("lifetime-without-bound",
+     mark(profile("    challenge_lifetime 5m;"), "challenge_lifetime"),
+     r'scep_profile "p": challenge_lifetime: challenge_lifetime has no '
+     r'effect with challenge none \(only challenge bound uses it\)'),
+    ("lifetime-long",
+     mark("scep_key_file @PREFIX@/conf/good.key;\n"
+          + profile("    challenge bound;\n    challenge_lifetime 2d;"),
+          "challenge_lifetime"),
+     r'scep_profile "p": challenge_lifetime: challenge_lifetime must be 1 s '
+     r'to 86400 s'),
+    ("key-file-missing",
+     mark("scep_key_file /nonexistent/scep.key;\n", "scep_key_file"),
+     r'scep_key_file: cannot read "/nonexistent/scep.key": No such file'),
+    ("key-file-short",
+     mark("scep_key_file @PREFIX@/conf/short.key;\n", "scep_key_file"),
+     r'scep_key_file: the key in ".*short.key" is 24 bytes long, it must be '
+     r'32 to 64'),
+    ("key-file-not-base64",
+     mark("scep_key_file @PREFIX@/conf/password.txt;\n", "scep_key_file"),
+     r'scep_key_file: ".*password.txt" does not hold a key in base64 \(make '
+     r'one with "openssl rand -base64 32"\)'),
+    ("key-file-twice",
+     "scep_key_file @PREFIX@/conf/good.key;\n"
+     + mark("scep_key_file  @PREFIX@/conf/good.key;\n", "scep_key_file"),
+     r'scep_key_file: the same key is listed twice'),
+    ("gate-exact-location",
+     profile("    mode proxy;\n    proxy_url https://portal/scep-proxy;")
+     + PORTAL.replace("location /global-protect/", "location = /scep-proxy")
+     % mark("        scep_proxy p;", "scep_proxy"),
+     r'"scep_proxy" directive needs a prefix location such as "location '
+     r'/scep-proxy": stock SCEP clients send their ticket in the path'),
     ("gateway-address",
      PORTAL_WITH + mark(portal("        scep_portal d;\n"
                                "        scep_default_profile p;\n"
@@ -384,6 +472,8 @@ BAD = [
                          ids=[case[0] for case in BAD])
 def test_bad_config_is_refused(nginx, http, pattern):
     server = nginx(http=http.replace(MARK, ""))
+    for name, text in KEY_FILES.items():
+        (pathlib.Path(server.prefix) / "conf" / name).write_text(text)
     ok, output = server.test()
     assert not ok, f"nginx -t accepted:\n{http}"
 

@@ -25,7 +25,7 @@ GETCONFIG = "/global-protect/getconfig.esp"
 
 def gate_location(scepserver, profile="staff", path="/scep-proxy"):
     return f"""
-    location = {path} {{
+    location {path} {{
         scep_proxy {profile};
         proxy_set_header X-SCEP-Ticket "";
         proxy_pass {scepserver.url};
@@ -33,8 +33,9 @@ def gate_location(scepserver, profile="staff", path="/scep-proxy"):
 """
 
 
-def start_portal(nginx, slapd, scepserver, lifetime="10m", extra=""):
-    conf = (portal.directory_block(slapd)
+def start_portal(nginx, slapd, scepserver, lifetime="10m", extra="",
+                 http_extra=""):
+    conf = (http_extra + portal.directory_block(slapd)
             + portal.profile_block(
                 "staff", scep_url=scepserver.url, mode="proxy",
                 proxy_url="https://127.0.0.1:@PORT@/scep-proxy",
@@ -83,9 +84,10 @@ def test_settings_point_at_the_portal_with_a_ticket(nginx, slapd,
     scep = login(server)
 
     assert scep.findtext("mode") == "proxy"
-    assert scep.findtext("server-url") == \
-        f"https://127.0.0.1:{server.port}/scep-proxy"
     ticket = scep.findtext("ticket")
+    # the ticket is in the path, where stock SCEP clients keep it
+    assert scep.findtext("server-url") == \
+        f"https://127.0.0.1:{server.port}/scep-proxy/{ticket}"
     assert re.fullmatch(r"1\.\d+\.[\w-]+\.[\w-]+\.[\w-]{43}", ticket)
 
     # a ticket lives ticket_lifetime: 10 minutes
@@ -198,3 +200,119 @@ def test_a_reload_voids_earlier_tickets(nginx, slapd, scepserver):
     assert get_caps(server, ticket=ticket).status == 403
     assert get_caps(server, ticket=login(server).findtext("ticket")) \
         .status == 200
+
+
+# -- the ticket in the path, as stock SCEP clients send it -----------------
+
+ECHO_SERVER = """
+server {
+    listen 127.0.0.1:@PORT2@;
+    location / {
+        return 200 "uri=$request_uri ticket=$http_x_scep_ticket";
+    }
+}
+"""
+
+
+def echo_portal(nginx, slapd, scepserver, gates, log_format=""):
+    """The portal, its gates passing to an echo server that answers the
+    URI it was asked for: what proxy_pass made of the request."""
+    conf = (log_format + portal.directory_block(slapd)
+            + portal.profile_block(
+                "staff", scep_url=scepserver.url, mode="proxy",
+                proxy_url="https://127.0.0.1:@PORT@/scep-proxy",
+                ca_fingerprint=scepserver.ca_fingerprint_sha256)
+            + portal.portal_server("        scep_default_profile staff;",
+                                   listen=TLS_LISTEN, extra=gates)
+            + ECHO_SERVER)
+    server = nginx(http=conf)
+    server.start()
+    return server
+
+
+@pytest.mark.parametrize("location,upstream,seen", [
+    # proxy_pass with a URI: it replaces the location's prefix
+    ("/scep-proxy", "http://127.0.0.1:@PORT2@/scep", "/scep"),
+    ("/scep-proxy/", "http://127.0.0.1:@PORT2@/scep", "/scep"),
+    # without: the URI as the client sent it, less the ticket
+    ("/scep-proxy", "http://127.0.0.1:@PORT2@", "/scep-proxy"),
+    ("~ ^/scep-proxy", "http://127.0.0.1:@PORT2@", "/scep-proxy"),
+])
+def test_the_upstream_never_sees_the_ticket(nginx, slapd, scepserver,
+                                            location, upstream, seen):
+    gate = f"""
+    location {location} {{
+        scep_proxy staff;
+        proxy_set_header X-SCEP-Ticket "";
+        proxy_pass {upstream};
+    }}
+"""
+    server = echo_portal(nginx, slapd, scepserver, gate)
+    scep = login(server)
+    url = scep.findtext("server-url")
+    ticket = scep.findtext("ticket")
+    assert url.endswith("/scep-proxy/" + ticket)
+
+    response = http.get(url + "?operation=GetCACert&message=test-ca")
+    assert response.status == 200, response
+    assert response.body.decode() == \
+        f"uri={seen}?operation=GetCACert&message=test-ca ticket="
+
+    # the header still works, and is not passed on either
+    response = get_caps(server, path=location.lstrip("~ ^"), ticket=ticket)
+    assert response.status == 200
+    assert response.body.decode().endswith(" ticket=")
+
+    # a URI of the right shape with a bad ticket stops at the gate
+    response = http.get(url[:-3] + "AAA?operation=GetCACaps")
+    assert response.status == 403
+
+
+def test_tickets_stay_out_of_the_logs(nginx, slapd, scepserver):
+    log_format = ("log_format masked '$scep_request | $request | "
+                  "$request_uri';\n")
+    gate = """
+    location /scep-proxy {
+        scep_proxy staff;
+        access_log logs/proxy.log masked;
+        proxy_pass http://127.0.0.1:@PORT2@/scep;
+    }
+"""
+    server = echo_portal(nginx, slapd, scepserver, gate, log_format)
+    scep = login(server)
+    ticket = scep.findtext("ticket")
+    url = scep.findtext("server-url")
+
+    assert http.get(url + "?operation=GetCACaps").status == 200
+    assert http.get(url[:-3] + "AAA?operation=GetCACaps").status == 403
+
+    logs = os.path.join(server.prefix, "logs")
+    with open(os.path.join(logs, "proxy.log")) as f:
+        lines = f.read().splitlines()
+    assert lines == [
+        "GET /scep-proxy/[ticket]?operation=GetCACaps HTTP/1.1 | "
+        "GET /scep-proxy/[ticket]?operation=GetCACaps HTTP/1.1 | "
+        "/scep-proxy/[ticket]?operation=GetCACaps"] * 2
+    assert ticket not in server.error_log()
+    assert ticket[:-3] not in server.error_log()
+    assert 'request: "GET /scep-proxy/[ticket]?operation=GetCACaps' in \
+        server.error_log()
+
+
+def test_a_key_file_keeps_tickets_across_reloads_and_portals(
+        nginx, slapd, scepserver, tmp_path):
+    key = tmp_path / "portal.key"
+    subprocess.run([os.path.join(REPO, "build", "scep-verify"), "--new-key",
+                    str(key)], check=True, capture_output=True)
+    extra = f"scep_key_file {key};\n"
+
+    first = start_portal(nginx, slapd, scepserver, http_extra=extra)
+    ticket = login(first).findtext("ticket")
+    assert get_caps(first, ticket=ticket).status == 200
+
+    first.reload()
+    assert get_caps(first, ticket=ticket).status == 200
+
+    # a second portal listing the same key admits it too
+    second = start_portal(nginx, slapd, scepserver, http_extra=extra)
+    assert get_caps(second, ticket=ticket).status == 200

@@ -28,7 +28,7 @@ from cryptography.x509.oid import NameOID
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
-from harness import scepclient                          # noqa: E402
+from harness import capins, scepclient                          # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -101,6 +101,9 @@ def probe(tools):
     def run(url, *args, ca_ident="ngx_scep-test", timeout=60):
         argv = [tools["enroll_probe"], "--url", url, "--ca-ident", ca_ident,
                 *map(str, args)]
+        # a plain http server is pinned, as a profile must pin it
+        if url.startswith("http://") and "--fingerprint" not in args:
+            argv += ["--fingerprint", capins.lookup(url)]
         completed = subprocess.run(argv, capture_output=True, text=True,
                                    timeout=timeout)
         return Probe(completed)

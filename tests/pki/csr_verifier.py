@@ -5,7 +5,7 @@ exit status 0 lets the certificate be issued, anything else refuses it.
 The harness therefore writes, per scepserver instance, a small /bin/sh
 wrapper that runs this script with the instance's options:
 
-    csr_verifier.py --records DIR [--otp-store DIR]
+    csr_verifier.py --records DIR [--otp-store DIR | --exec PROG [ARG...]]
 
 Records (for the tests' assertions)
     Every CSR is kept as DIR/NNNNNN.der (NNNNNN: sequence number from 1)
@@ -31,8 +31,16 @@ Records (for the tests' assertions)
       otp_store       whether a one-time password store was in force,
       decision        "accepted" or "refused",
       reason          "accepted", "no challenge", "unknown or used
-                      challenge", "expired challenge" or "unreadable CSR".
+                      challenge", "expired challenge" or "unreadable CSR";
+                      with --exec, the program's last line on stderr,
+      exit_status     with --exec: the program's exit status.
     A lock file (DIR/.lock) orders concurrent verifiers.
+
+Another verifier (--exec PROG ARG...)
+    The CSR (DER) is also handed to PROG on its stdin, the way scepserver
+    would; its exit status decides (0 accepts).  Its stderr goes to this
+    script's stderr.  So build/scep-verify runs behind scepserver while
+    the tests keep their records.
 
 One-time password store (shared with tests/pki/ndes_challenge.py)
     Without --otp-store every readable CSR is accepted.  With it, a CSR is
@@ -55,6 +63,7 @@ import fcntl
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -218,13 +227,28 @@ def save(records_dir, der, record):
     return seq
 
 
+def run_exec(command, der):
+    """Runs the other verifier; returns (reason, exit status)."""
+    result = subprocess.run(command, input=der, capture_output=True,
+                            timeout=60)
+    err = result.stderr.decode("utf-8", "replace")
+    sys.stderr.write(err)
+    lines = [line for line in err.splitlines() if line.strip()]
+    if result.returncode == 0:
+        return ACCEPTED, 0
+    return (lines[-1] if lines else f"exit {result.returncode}",
+            result.returncode)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", required=True)
     parser.add_argument("--otp-store")
+    parser.add_argument("--exec", nargs=argparse.REMAINDER, dest="command")
     args = parser.parse_args(argv)
 
     der = sys.stdin.buffer.read()
+    status = None
     try:
         csr = x509.load_der_x509_csr(der)
         record, challenge = describe(csr)
@@ -232,10 +256,17 @@ def main(argv=None):
         print(f"csr_verifier: unreadable CSR: {e!r}", file=sys.stderr)
         record, challenge = {"subject": None}, None
         reason = UNREADABLE
+        if args.command:
+            reason, status = run_exec(args.command, der)
     else:
-        reason = (consume_otp(args.otp_store, challenge)
-                  if args.otp_store else ACCEPTED)
+        if args.command:
+            reason, status = run_exec(args.command, der)
+        else:
+            reason = (consume_otp(args.otp_store, challenge)
+                      if args.otp_store else ACCEPTED)
 
+    if status is not None:
+        record["exit_status"] = status
     record["otp_store"] = bool(args.otp_store)
     record["decision"] = "accepted" if reason == ACCEPTED else "refused"
     record["reason"] = reason

@@ -285,6 +285,8 @@ test_policy_push_exact(void **state)
 
     (void) state;
 
+    memset(&settings, 0, sizeof(settings));
+
     make_profile(&profile, "corp");
 
     for (i = 0; i < 32; i++) {
@@ -415,6 +417,12 @@ test_policy_hostile_values(void **state)
 
     (void) state;
 
+    memset(&policy, 0, sizeof(policy));
+    memset(&gw, 0, sizeof(gw));
+    memset(&pending, 0, sizeof(pending));
+    memset(&settings, 0, sizeof(settings));
+    memset(&cert, 0, sizeof(cert));
+
     make_profile(&profile, "p" HOSTILE);
     profile.ca_ident = "ca" HOSTILE;
     sans.n = 1;
@@ -535,6 +543,12 @@ test_policy_unrepresentable_text(void **state)
 
     (void) state;
 
+    memset(&policy, 0, sizeof(policy));
+    memset(&gw, 0, sizeof(gw));
+    memset(&pending, 0, sizeof(pending));
+    memset(&settings, 0, sizeof(settings));
+    memset(&cert, 0, sizeof(cert));
+
     make_profile(&profile, BROKEN);
     profile.ca_ident = BROKEN;
     sans.n = 1;
@@ -629,6 +643,8 @@ test_policy_proxy_mode(void **state)
 
     (void) state;
 
+    memset(&settings, 0, sizeof(settings));
+
     make_profile(&profile, "corp");
     profile.mode = SCEP_MODE_PROXY;
     profile.challenge = SCEP_CHALLENGE_NONE;
@@ -694,6 +710,8 @@ test_policy_subject_structure(void **state)
     gp_scep_settings_t   settings;
 
     (void) state;
+
+    memset(&settings, 0, sizeof(settings));
 
     make_profile(&profile, "corp");
     profile.key_usage = SCEP_KU_KEY_ENCIPHERMENT;
@@ -761,6 +779,10 @@ test_policy_enroll_and_pending(void **state)
     gp_scep_certificate_t   cert;
 
     (void) state;
+
+    memset(&gw, 0, sizeof(gw));
+    memset(&pending, 0, sizeof(pending));
+    memset(&cert, 0, sizeof(cert));
 
     gw.name = "Main";
     gw.address = "vpn.example.com";
@@ -838,6 +860,8 @@ test_policy_refuses_impossible_input(void **state)
     static const char *const  rdns[] = { "CN", "bob" };
 
     (void) state;
+
+    memset(&settings, 0, sizeof(settings));
 
     make_profile(&profile, "corp");
     name = make_name(rdns, 2);

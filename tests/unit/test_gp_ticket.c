@@ -14,8 +14,8 @@
 #include "agent-proto/gp_ticket.h"
 
 
-static const unsigned char  key[GP_TICKET_KEY_LEN] = "0123456789abcdef0123456789abcde";
-static const unsigned char  other_key[GP_TICKET_KEY_LEN] = "fedcba9876543210fedcba987654321";
+static scep_keyring_t  ring, other_ring;
+static scep_keyring_t  *key = &ring, *other_key = &other_ring;
 
 #define NOW  1800000000
 
@@ -158,6 +158,124 @@ test_too_long_names(void **state)
 }
 
 
+/* The first key signs, every key listed verifies. */
+static void
+test_rotation(void **state)
+{
+    char            ticket[GP_TICKET_MAX], user[64];
+    scep_keyring_t  both;
+
+    (void) state;
+
+    assert_int_equal(gp_ticket_issue(key, "staff", "alice", NOW + 600,
+                                     ticket, sizeof(ticket)), 0);
+
+    both = other_ring;
+    both.keys[1] = ring.keys[0];
+    both.n = 2;
+
+    assert_int_equal(gp_ticket_check(&both, ticket, strlen(ticket), "staff",
+                                     NOW, user, 64), GP_TICKET_OK);
+    assert_int_equal(gp_ticket_check(other_key, ticket, strlen(ticket),
+                                     "staff", NOW, user, 64),
+                     GP_TICKET_FORGED);
+
+    assert_int_equal(gp_ticket_issue(&both, "staff", "alice", NOW + 600,
+                                     ticket, sizeof(ticket)), 0);
+    assert_int_equal(gp_ticket_check(other_key, ticket, strlen(ticket),
+                                     "staff", NOW, user, 64), GP_TICKET_OK);
+    assert_int_equal(check(ticket, "staff", NOW, user), GP_TICKET_FORGED);
+
+    /* no key at all: nothing issued, nothing admitted */
+    both.n = 0;
+    assert_int_equal(gp_ticket_issue(&both, "staff", "alice", NOW + 600,
+                                     ticket, sizeof(ticket)), -1);
+    assert_int_equal(gp_ticket_check(&both, ticket, strlen(ticket), "staff",
+                                     NOW, user, 64), GP_TICKET_FORGED);
+
+    scep_keyring_wipe(&both);
+}
+
+
+/* What a gate takes for a ticket in a URL's path, before judging it. */
+static void
+test_shape(void **state)
+{
+    char  ticket[GP_TICKET_MAX];
+
+    (void) state;
+
+    assert_int_equal(gp_ticket_issue(key, "my-profile_2", "j.doe", NOW,
+                                     ticket, sizeof(ticket)), 0);
+    assert_true(gp_ticket_shaped(ticket, strlen(ticket)));
+    assert_true(gp_ticket_shaped("1.x", 3));
+
+    assert_false(gp_ticket_shaped("", 0));
+    assert_false(gp_ticket_shaped("1", 1));
+    assert_false(gp_ticket_shaped("pkiclient.exe", 13));
+    assert_false(gp_ticket_shaped("2.abc", 5));
+    assert_false(gp_ticket_shaped("1.a/b", 5));
+    assert_false(gp_ticket_shaped("1.a%2E", 6));
+}
+
+
+static void
+test_in_path(void **state)
+{
+    size_t  at, n;
+
+    (void) state;
+
+    assert_true(gp_ticket_in_path("/scep-proxy/1.2.c3Q.YQ.mac", 26, &at,
+                                  &n));
+    assert_int_equal(at, 12);
+    assert_int_equal(n, 14);
+
+    assert_true(gp_ticket_in_path("/p/1.2.x.y.z?operation=GetCACaps", 32,
+                                  &at, &n));
+    assert_int_equal(at, 3);
+    assert_int_equal(n, 9);
+
+    /* a query's slash is not the path's */
+    assert_false(gp_ticket_in_path("/scep?m=a/1.2.x", 15, &at, &n));
+    assert_false(gp_ticket_in_path("/scep-proxy/", 12, &at, &n));
+    assert_false(gp_ticket_in_path("/scep-proxy", 11, &at, &n));
+    assert_false(gp_ticket_in_path("/1.2.x/pkiclient.exe", 20, &at, &n));
+    assert_false(gp_ticket_in_path("1.2.x", 5, &at, &n));
+    assert_false(gp_ticket_in_path("", 0, &at, &n));
+}
+
+
+static int
+setup(void **state)
+{
+    unsigned char  secret[32];
+
+    (void) state;
+
+    memcpy(secret, "0123456789abcdef0123456789abcdef", 32);
+
+    scep_keyring_init(&ring);
+    scep_keyring_init(&other_ring);
+
+    return (scep_keyring_add_secret(&ring, secret, 32, NULL) == 0
+            && scep_keyring_add_random(&other_ring, NULL) == 0)
+           ? 0 : -1;
+}
+
+
+static int
+teardown(void **state)
+{
+    (void) state;
+
+    scep_keyring_wipe(&ring);
+    scep_keyring_wipe(&other_ring);
+
+    return 0;
+}
+
+
 int
 main(void)
 {
@@ -166,7 +284,10 @@ main(void)
         cmocka_unit_test(test_odd_user_names),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_too_long_names),
+        cmocka_unit_test(test_rotation),
+        cmocka_unit_test(test_shape),
+        cmocka_unit_test(test_in_path),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -215,7 +215,9 @@ test_challenge_none(void **state)
     p.challenge_password = "ignored";
     memset(out, 'X', sizeof(out));
 
-    assert_int_equal(scep_challenge_obtain(&p, out, sizeof(out), &err), 0);
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
+                                           sizeof(out), &err),
+                     0);
     assert_string_equal(out, "");
 }
 
@@ -233,11 +235,14 @@ test_challenge_fixed(void **state)
     p.challenge = SCEP_CHALLENGE_FIXED;
     p.challenge_password = "fixed-0ne";
 
-    assert_int_equal(scep_challenge_obtain(&p, out, sizeof(out), &err), 0);
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
+                                           sizeof(out), &err),
+                     0);
     assert_string_equal(out, "fixed-0ne");
 
     scep_error_clear(&err);
-    assert_int_equal(scep_challenge_obtain(&p, small, sizeof(small), &err),
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, small,
+                                           sizeof(small), &err),
                      -1);
     assert_int_equal(err.code, SCEP_ERR_CONFIG);
     assert_string_equal(err.field, "challenge_password");
@@ -246,7 +251,9 @@ test_challenge_fixed(void **state)
 
     p.challenge_password = NULL;
     scep_error_clear(&err);
-    assert_int_equal(scep_challenge_obtain(&p, out, sizeof(out), &err), -1);
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
+                                           sizeof(out), &err),
+                     -1);
     assert_int_equal(err.code, SCEP_ERR_CONFIG);
     assert_string_equal(err.field, "challenge_password");
 }
@@ -267,20 +274,26 @@ test_challenge_dynamic_needs_url_and_account(void **state)
     p.challenge_password = "Pa55word";
 
     scep_error_clear(&err);
-    assert_int_equal(scep_challenge_obtain(&p, out, sizeof(out), &err), -1);
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
+                                           sizeof(out), &err),
+                     -1);
     assert_int_equal(err.code, SCEP_ERR_CONFIG);
     assert_string_equal(err.field, "challenge_url");
 
     p.challenge_url = "https://127.0.0.1:9/certsrv/mscep_admin/";
     p.challenge_username = "";
     scep_error_clear(&err);
-    assert_int_equal(scep_challenge_obtain(&p, out, sizeof(out), &err), -1);
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
+                                           sizeof(out), &err),
+                     -1);
     assert_int_equal(err.code, SCEP_ERR_CONFIG);
     assert_string_equal(err.field, "challenge_username");
 
     p.challenge = (scep_challenge_type_t) 42;
     scep_error_clear(&err);
-    assert_int_equal(scep_challenge_obtain(&p, out, sizeof(out), &err), -1);
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
+                                           sizeof(out), &err),
+                     -1);
     assert_int_equal(err.code, SCEP_ERR_CONFIG);
     assert_string_equal(err.field, "challenge");
 }
@@ -303,7 +316,9 @@ test_challenge_dynamic_transport_error(void **state)
     p.challenge_password = "Pa55word";
 
     scep_error_clear(&err);
-    assert_int_equal(scep_challenge_obtain(&p, out, sizeof(out), &err), -1);
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
+                                           sizeof(out), &err),
+                     -1);
     assert_int_equal(err.code, SCEP_ERR_HTTP_CONNECT);
     assert_string_equal(err.field, "challenge_url");
     assert_non_null(strstr(err.message, "the challenge service at "

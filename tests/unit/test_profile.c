@@ -53,6 +53,10 @@ base_profile(scep_profile_t *p)
     p->server_url = "http://pki.example.com/certsrv/mscep/mscep.dll";
     p->ca_ident = "corp-ca";
     p->subject = "O=acme,CN=$USERNAME";
+
+    /* plain http: the CA certificate is pinned */
+    memcpy(p->ca_fingerprint, sha256_bytes, 32);
+    p->ca_fingerprint_len = 32;
 }
 
 
@@ -136,6 +140,9 @@ test_defaults(void **state)
     assert_int_equal(p.fips, 0);
     assert_int_equal(p.connect_timeout_ms, 5000);
     assert_int_equal(p.timeout_ms, 30000);
+    assert_int_equal(p.challenge_lifetime_s, -1);
+    assert_null(p.keys);
+    assert_int_equal(p.insecure_trust_any_ca, 0);
 }
 
 
@@ -1047,9 +1054,11 @@ test_named_values(void **state)
     assert_int_equal(challenge, SCEP_CHALLENGE_FIXED);
     assert_int_equal(scep_parse_challenge("Dynamic", &challenge, &err), 0);
     assert_int_equal(challenge, SCEP_CHALLENGE_DYNAMIC);
+    assert_int_equal(scep_parse_challenge("bound", &challenge, &err), 0);
+    assert_int_equal(challenge, SCEP_CHALLENGE_BOUND);
     assert_parse_error(scep_parse_challenge("otp", &challenge, &err), &err,
                        "challenge", "unknown challenge \"otp\": use none, "
-                                    "fixed or dynamic");
+                                    "fixed, dynamic or bound");
 
     assert_int_equal(scep_parse_http_auth("basic", &auth, &err), 0);
     assert_int_equal(auth, SCEP_HTTP_AUTH_BASIC);
@@ -1104,6 +1113,7 @@ test_named_values(void **state)
     assert_string_equal(scep_mode_name((scep_mode_t) 9), "unknown");
     assert_string_equal(scep_challenge_name(SCEP_CHALLENGE_DYNAMIC),
                         "dynamic");
+    assert_string_equal(scep_challenge_name(SCEP_CHALLENGE_BOUND), "bound");
     assert_string_equal(scep_san_type_name(SCEP_SAN_RFC822), "rfc822");
     assert_string_equal(scep_digest_name(SCEP_DIGEST_SHA384), "sha384");
     assert_string_equal(scep_digest_name((scep_digest_t) -1), "unknown");
@@ -1296,6 +1306,133 @@ test_hex_value(void **state)
 
 
 
+static void
+test_challenge_bound(void **state)
+{
+    scep_profile_t  p;
+
+    (void) state;
+
+    base_profile(&p);
+    p.challenge = SCEP_CHALLENGE_BOUND;
+    assert_valid(&p);
+    assert_int_equal(p.challenge_lifetime_s, 300);
+
+    base_profile(&p);
+    p.challenge = SCEP_CHALLENGE_BOUND;
+    p.challenge_lifetime_s = 86400;
+    assert_valid(&p);
+
+    p.challenge_lifetime_s = 86401;
+    assert_invalid(&p, "challenge_lifetime",
+                   "challenge_lifetime must be 1 s to 86400 s");
+
+    p.challenge_lifetime_s = 0;
+    assert_invalid(&p, "challenge_lifetime",
+                   "challenge_lifetime must be 1 s to 86400 s");
+
+    /* the portal mints it: no password, no challenge service */
+    base_profile(&p);
+    p.challenge = SCEP_CHALLENGE_BOUND;
+    p.challenge_password = "s3cret";
+    assert_invalid(&p, "challenge_password",
+                   "challenge_password has no effect with challenge bound "
+                   "(only challenge fixed or dynamic uses it): remove it, "
+                   "or change challenge");
+
+    base_profile(&p);
+    p.challenge = SCEP_CHALLENGE_BOUND;
+    p.challenge_url = "https://pki.example.com/certsrv/mscep_admin/";
+    assert_invalid(&p, "challenge_url",
+                   "challenge_url has no effect with challenge bound (only "
+                   "challenge dynamic uses it): remove it, or change "
+                   "challenge");
+
+    /* a lifetime without a bound challenge would be ignored */
+    dynamic_profile(&p);
+    p.challenge_lifetime_s = 60;
+    assert_invalid(&p, "challenge_lifetime",
+                   "challenge_lifetime has no effect with challenge dynamic "
+                   "(only challenge bound uses it): remove it, or change "
+                   "challenge");
+}
+
+
+static void
+test_plain_http_needs_a_fingerprint(void **state)
+{
+    scep_profile_t  p;
+
+    (void) state;
+
+    base_profile(&p);
+    p.ca_fingerprint_len = 0;
+    assert_invalid(&p, "server_url",
+                   "server_url is http:// and no ca_fingerprint is set: "
+                   "whatever CA certificate comes back over plain http "
+                   "would be trusted; set ca_fingerprint (the CA "
+                   "certificate's SHA-256), or use https://");
+
+    /* in every mode */
+    p.mode = SCEP_MODE_ENROLL;
+    assert_invalid(&p, "server_url",
+                   "server_url is http:// and no ca_fingerprint is set: "
+                   "whatever CA certificate comes back over plain http "
+                   "would be trusted; set ca_fingerprint (the CA "
+                   "certificate's SHA-256), or use https://");
+
+    /* https alone is enough: TLS names the server */
+    base_profile(&p);
+    p.ca_fingerprint_len = 0;
+    p.server_url = "https://pki.example.com/certsrv/mscep/mscep.dll";
+    assert_valid(&p);
+
+    /* proxy mode: the agent fetches the CA through proxy_url */
+    p.mode = SCEP_MODE_PROXY;
+    p.proxy_url = "http://vpn.example.com/scep-proxy";
+    assert_invalid(&p, "proxy_url",
+                   "proxy_url is http:// and no ca_fingerprint is set: "
+                   "whatever CA certificate comes back over plain http "
+                   "would be trusted; set ca_fingerprint (the CA "
+                   "certificate's SHA-256), or use https://");
+
+    p.proxy_url = "https://vpn.example.com/scep-proxy";
+    assert_valid(&p);
+
+    p.proxy_url = "https://vpn.example.com/scep-proxy?x=1";
+    assert_invalid(&p, "proxy_url",
+                   "proxy_url cannot have a query or end with \"/\": agents "
+                   "get \"/<ticket>\" appended to it, such as "
+                   "https://vpn.example.org/scep-proxy");
+
+    p.proxy_url = "https://vpn.example.com/scep-proxy/";
+    assert_invalid(&p, "proxy_url",
+                   "proxy_url cannot have a query or end with \"/\": agents "
+                   "get \"/<ticket>\" appended to it, such as "
+                   "https://vpn.example.org/scep-proxy");
+
+    /* the explicit opt-out, and only where it does something */
+    base_profile(&p);
+    p.ca_fingerprint_len = 0;
+    p.insecure_trust_any_ca = 1;
+    assert_valid(&p);
+
+    base_profile(&p);
+    p.insecure_trust_any_ca = 1;
+    assert_invalid(&p, "insecure_trust_any_ca",
+                   "insecure_trust_any_ca has no effect: ca_fingerprint "
+                   "pins the CA; remove it");
+
+    base_profile(&p);
+    p.ca_fingerprint_len = 0;
+    p.server_url = "https://pki.example.com/certsrv/mscep/mscep.dll";
+    p.insecure_trust_any_ca = 1;
+    assert_invalid(&p, "insecure_trust_any_ca",
+                   "insecure_trust_any_ca has no effect: every URL is "
+                   "https://; remove it");
+}
+
+
 int
 main(void)
 {
@@ -1307,6 +1444,8 @@ main(void)
         cmocka_unit_test(test_challenge_none),
         cmocka_unit_test(test_challenge_fixed),
         cmocka_unit_test(test_challenge_dynamic),
+        cmocka_unit_test(test_challenge_bound),
+        cmocka_unit_test(test_plain_http_needs_a_fingerprint),
         cmocka_unit_test(test_server_url),
         cmocka_unit_test(test_check_url),
         cmocka_unit_test(test_ca_ident),
