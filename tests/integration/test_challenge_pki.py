@@ -32,8 +32,8 @@ PROBE_SOURCES = ['tests/pki/challenge_probe.c', 'scep/scep_challenge.c',
                  'scep/scep_bound.c', 'scep/scep_bound_csr.c',
                  'scep/scep_bound_grant.c', 'scep/scep_san.c',
                  'scep/scep_subject.c', 'scep/scep_syntax.c',
-                 'scep/scep_utf8.c', 'scep/scep_keyring.c',
-                 'scep/scep_base64.c']
+                 'scep/scep_settings.c', 'scep/scep_utf8.c',
+                 'scep/scep_keyring.c', 'scep/scep_base64.c']
 
 
 @pytest.fixture(scope='session')
