@@ -179,6 +179,7 @@ gp_render_gateway(gp_buf_t *b, const gp_gateway_t *gw)
 static void
 gp_render_settings(gp_buf_t *b, const gp_scep_settings_t *s)
 {
+    size_t                 i;
     const scep_profile_t  *p;
 
     p = s->profile;
@@ -196,11 +197,12 @@ gp_render_settings(gp_buf_t *b, const gp_scep_settings_t *s)
 
     gp_render_subject(b, s->subject);
 
-    if (p->san_type != SCEP_SAN_NONE && p->san_value != NULL) {
+    /* one element per name, in the profile's order */
+    for (i = 0; s->sans != NULL && i < s->sans->n; i++) {
         gp_buf_add_str(b, "    <subject-alt-name type=\"");
-        gp_buf_add_xml_attr(b, scep_san_type_name(p->san_type));
+        gp_buf_add_xml_attr(b, scep_san_type_name(s->sans->san[i].type));
         gp_buf_add_str(b, "\">");
-        gp_buf_add_xml_str(b, p->san_value);
+        gp_buf_add_xml_str(b, s->sans->san[i].value);
         gp_buf_add_str(b, "</subject-alt-name>\n");
     }
 

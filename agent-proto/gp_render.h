@@ -54,6 +54,7 @@ typedef struct {
 typedef struct {
     const scep_profile_t  *profile;
     const X509_NAME       *subject;   /* rendered for this user */
+    const scep_sans_t     *sans;      /* made for this user, or NULL */
     const char            *server_url;/* the profile's, or the portal's proxy */
     const char            *challenge; /* NULL when the profile has none */
     const char            *ticket;    /* proxy mode: admission ticket */

@@ -53,8 +53,7 @@ typedef struct {
     agent_rdn_t             rdns[SCEP_SUBJECT_MAX_RDNS];
     size_t                  nrdns;
 
-    scep_san_type_t         san_type;
-    char                   *san_value;
+    scep_sans_t             sans;           /* checked, in order */
 
     int                     key_bits;
     scep_digest_t           digest;

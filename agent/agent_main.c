@@ -963,8 +963,6 @@ agent_state_from_settings(agent_state_t *st, const agent_settings_t *s)
     st->key_bits = s->key_bits;
     st->digest = s->digest;
     st->key_usage = s->key_usage;
-    st->san_type = s->san_type;
-    agent_copy_path(st->san_value, sizeof(st->san_value), s->san_value);
 
     /* proxy mode: the CA answered through the portal, with its roots */
     if (s->mode == SCEP_MODE_PROXY && st->pki_ca_file[0] == '\0') {

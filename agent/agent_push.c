@@ -88,8 +88,8 @@ agent_push_enroll(const agent_options_t *o, const agent_settings_t *s,
                           s->server_url);
 
         /* no polling here: a PENDING request is saved before any wait */
-        cert = scep_client_enroll(&profile, ca, key, subject, s->challenge,
-                                  NULL, &pending, err);
+        cert = scep_client_enroll(&profile, ca, key, subject, &s->sans,
+                                  s->challenge, NULL, &pending, err);
 
         if (cert == NULL && pending != NULL) {
             cert = agent_push_pending(o, &profile, ca, pending, keeper, err);
@@ -350,8 +350,6 @@ agent_push_profile(const agent_options_t *o, const agent_settings_t *s,
     p->server_url = s->server_url;
     p->ca_ident = s->ca_ident;
     p->subject = s->subject;
-    p->san_type = s->san_type;
-    p->san_value = s->san_value;
     p->key_bits = s->key_bits;
     p->digest = s->digest;
     p->key_usage = s->key_usage;
@@ -384,8 +382,6 @@ agent_push_profile_state(const agent_options_t *o, const agent_state_t *st,
     p->mode = st->mode;
     p->server_url = st->server_url;
     p->ca_ident = st->ca_ident[0] ? st->ca_ident : NULL;
-    p->san_type = st->san_type;
-    p->san_value = st->san_value[0] ? st->san_value : NULL;
     p->key_bits = st->key_bits;
     p->digest = st->digest;
     p->key_usage = st->key_usage;

@@ -224,56 +224,66 @@ agent_settings_rdn(xmlNodePtr node, agent_settings_t *s, scep_error_t *err)
 }
 
 
+/*
+ * Every <subject-alt-name>, in order: each value checked for its type
+ * here, so that the request holds only names of the kind they claim.
+ */
 static int
 agent_settings_san(xmlNodePtr scep, agent_settings_t *s, scep_error_t *err)
 {
-    int           rc;
-    char         *type;
-    xmlNodePtr    node;
-    scep_error_t  why;
+    int              rc;
+    char            *type, *value;
+    xmlNodePtr       node;
+    scep_error_t     why;
+    scep_san_type_t  t;
 
-    if (agent_settings_single(scep, "subject-alt-name", 0, &node, err) != 0) {
-        return -1;
-    }
+    for (node = scep->children; node != NULL; node = node->next) {
+        if (!agent_xml_is(node, "subject-alt-name")) {
+            continue;
+        }
 
-    if (node == NULL) {
-        s->san_type = SCEP_SAN_NONE;
-        return 0;
-    }
+        if (agent_xml_attr(node, "type", AGENT_NAME_MAX, &type, err) != 0) {
+            return -1;
+        }
 
-    if (agent_xml_attr(node, "type", AGENT_NAME_MAX, &type, err) != 0) {
-        return -1;
-    }
+        rc = 0;
 
-    rc = 0;
+        if (type == NULL) {
+            rc = scep_error_set(err, SCEP_ERR_PROTOCOL, "subject-alt-name",
+                                "<subject-alt-name> has no type");
 
-    if (type == NULL) {
-        rc = scep_error_set(err, SCEP_ERR_PROTOCOL, "subject-alt-name",
-                            "<subject-alt-name> has no type");
+        } else if (scep_parse_san_type(type, &t, &why) != 0) {
+            rc = agent_settings_refuse(err, "subject-alt-name", &why);
 
-    } else if (scep_parse_san_type(type, &s->san_type, &why) != 0) {
-        rc = agent_settings_refuse(err, "subject-alt-name", &why);
+        } else if (t == SCEP_SAN_NONE) {
+            rc = scep_error_set(err, SCEP_ERR_PROTOCOL, "subject-alt-name",
+                                "<subject-alt-name> has type none");
+        }
 
-    } else if (s->san_type == SCEP_SAN_NONE) {
-        rc = scep_error_set(err, SCEP_ERR_PROTOCOL, "subject-alt-name",
-                            "<subject-alt-name> has type none");
-    }
+        agent_xml_text_free(type);
 
-    agent_xml_text_free(type);
+        if (rc != 0) {
+            return -1;
+        }
 
-    if (rc != 0) {
-        return -1;
-    }
+        value = agent_xml_text(node, SCEP_SAN_MAX_LEN, "subject-alt-name",
+                               err);
+        if (value == NULL) {
+            return -1;
+        }
 
-    s->san_value = agent_xml_text(node, SCEP_SAN_MAX_LEN, "subject-alt-name",
-                                  err);
-    if (s->san_value == NULL) {
-        return -1;
-    }
+        if (value[0] == '\0') {
+            agent_xml_text_free(value);
+            return scep_error_set(err, SCEP_ERR_PROTOCOL, "subject-alt-name",
+                                  "<subject-alt-name> is empty");
+        }
 
-    if (s->san_value[0] == '\0') {
-        return scep_error_set(err, SCEP_ERR_PROTOCOL, "subject-alt-name",
-                              "<subject-alt-name> is empty");
+        rc = scep_sans_add(&s->sans, t, value, strlen(value), &why);
+        agent_xml_text_free(value);
+
+        if (rc != 0) {
+            return agent_settings_refuse(err, "subject-alt-name", &why);
+        }
     }
 
     return 0;
@@ -600,7 +610,7 @@ agent_settings_free(agent_settings_t *s)
         agent_xml_text_free(s->rdns[i].value);
     }
 
-    agent_xml_text_free(s->san_value);
+    scep_sans_free(&s->sans);
     agent_xml_text_free(s->challenge);
     agent_xml_text_free(s->ticket);
 

@@ -16,7 +16,6 @@ typedef enum {
     AGENT_FIELD_MODE,
     AGENT_FIELD_DIGEST,
     AGENT_FIELD_KEY_USAGE,         /* words joined with ',' */
-    AGENT_FIELD_SAN_TYPE,
     AGENT_FIELD_FINGERPRINT,
     AGENT_FIELD_PENDING,
     AGENT_FIELD_VERSION
@@ -57,8 +56,6 @@ static const agent_field_t  agent_fields[] = {
     AGENT_OTHER("key-bits", AGENT_FIELD_NUMBER, key_bits),
     AGENT_OTHER("digest", AGENT_FIELD_DIGEST, digest),
     AGENT_OTHER("key-usage", AGENT_FIELD_KEY_USAGE, key_usage),
-    AGENT_OTHER("san-type", AGENT_FIELD_SAN_TYPE, san_type),
-    AGENT_TEXT("san-value", san_value),
     AGENT_OTHER("pending", AGENT_FIELD_PENDING, pending),
     AGENT_TEXT("pending-transaction", pending_id),
     AGENT_OTHER("pending-since", AGENT_FIELD_NUMBER, pending_since),
@@ -87,7 +84,6 @@ agent_state_init(agent_state_t *s)
     s->key_bits = 2048;
     s->digest = SCEP_DIGEST_SHA256;
     s->key_usage = SCEP_KU_DIGITAL_SIGNATURE | SCEP_KU_KEY_ENCIPHERMENT;
-    s->san_type = SCEP_SAN_NONE;
     s->pending = AGENT_PENDING_NONE;
 }
 
@@ -215,6 +211,14 @@ agent_state_line(const char *line, size_t len, agent_state_t *s,
         return agent_state_value(f, value, s, err);
     }
 
+    /*
+     * Written by earlier agents, which renewed with these names; a
+     * renewal now asks for the names of the certificate it renews.
+     */
+    if (strcmp(name, "san-type") == 0 || strcmp(name, "san-value") == 0) {
+        return 0;
+    }
+
     return scep_error_set(err, SCEP_ERR_INPUT, "state",
                           "the state file has an unknown line \"%.31s\"",
                           name);
@@ -291,13 +295,6 @@ agent_state_value(const agent_field_t *f, const char *value,
 
     case AGENT_FIELD_DIGEST:
         if (scep_parse_digest(value, &s->digest, &why) == 0) {
-            return 0;
-        }
-
-        break;
-
-    case AGENT_FIELD_SAN_TYPE:
-        if (scep_parse_san_type(value, &s->san_type, &why) == 0) {
             return 0;
         }
 
@@ -493,10 +490,6 @@ agent_state_put_value(const agent_field_t *f, const agent_state_t *s,
 
     case AGENT_FIELD_DIGEST:
         n = snprintf(buf, size, "%s", scep_digest_name(s->digest));
-        break;
-
-    case AGENT_FIELD_SAN_TYPE:
-        n = snprintf(buf, size, "%s", scep_san_type_name(s->san_type));
         break;
 
     case AGENT_FIELD_KEY_USAGE:

@@ -68,8 +68,6 @@ typedef struct {
     int                    key_bits;
     scep_digest_t          digest;
     unsigned               key_usage;
-    scep_san_type_t        san_type;
-    char                   san_value[SCEP_SAN_MAX_LEN + 1];
 
     /* a request the CA has not decided on */
     agent_pending_kind_t   pending;

@@ -10,6 +10,7 @@
 
 static const scep_subject_values_t  fuzz_values = {
     "alice", "alice@example.org", "host-1", "0000-1111",
+    "S-1-5-21-1-2-3-1105", "alice@corp.example"
 };
 
 

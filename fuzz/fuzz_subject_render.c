@@ -3,8 +3,8 @@
  * username and mail from the directory, host-id and UDID from the agent).
  * A value must never add an attribute to the name, whatever it holds.
  *
- * Input: "flags template NUL username NUL email NUL hostid NUL udid";
- * flags bit i set: value i is NULL.
+ * Input: "flags template NUL username NUL email NUL hostid NUL udid NUL
+ * sid NUL upn"; flags bit i set: value i is NULL.
  */
 
 #include "scep/scep_subject.h"
@@ -45,7 +45,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int                     i;
-    char                   *tpl_text, *v[4], buf[2048];
+    char                   *tpl_text, *v[6], buf[2048];
     unsigned                flags, tokens;
     X509_NAME              *name;
     scep_error_t            err;
@@ -58,7 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     flags = fuzz_byte(&r);
     tpl_text = fuzz_field(&r, '\0', NULL);
 
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < 6; i++) {
         v[i] = fuzz_field(&r, '\0', NULL);
     }
 
@@ -74,8 +74,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     values.email = (flags & 2) ? NULL : v[1];
     values.hostid = (flags & 4) ? NULL : v[2];
     values.udid = (flags & 8) ? NULL : v[3];
+    values.sid = (flags & 16) ? NULL : v[4];
+    values.upn = (flags & 32) ? NULL : v[5];
 
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < 6; i++) {
         (void) scep_subject_check_value(v[i], strlen(v[i]), &err);
     }
 
@@ -106,7 +108,7 @@ done:
     scep_subject_free(tpl);
     free(tpl_text);
 
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < 6; i++) {
         free(v[i]);
     }
 

@@ -87,11 +87,16 @@ typedef enum {
  * DIR_ERR_SERVICE_ACCOUNT: the service account (bind_dn) was refused;
  * the message names it and says why in the server's terms ("the
  * password has expired (AD data 532)"), account says the same as a code.
+ *
+ * ad_code is Active Directory's data code (0x533) behind account, or 0
+ * when the server gave none (the password policy control told it, or
+ * the account is usable: a wrong password's 52e is never kept).
  */
 typedef struct {
     dir_code_t     code;
     dir_account_t  account;
     int            password_verified;
+    unsigned       ad_code;
     char           server[128];     /* the server that failed, if one did */
     char           message[DIR_ERROR_MESSAGE_LEN];
 } dir_error_t;
@@ -296,7 +301,8 @@ int dir_config_validate(const dir_config_t *cfg, dir_error_t *err);
 /*
  * Advice for the log about a valid configuration: a setting that was
  * assumed and should be written down.  Returns the number of warnings,
- * written to buf joined by "; " (each starts with the directive's name).
+ * written to buf one a line, joined by "\n" (each starts with the
+ * directive's name and holds no newline).
  */
 int dir_config_warnings(const dir_config_t *cfg, char *buf, size_t size);
 

@@ -689,7 +689,7 @@ dir_config_warn(char *buf, size_t size, size_t *len, int *n,
     int  w;
 
     if (*len < size) {
-        w = snprintf(buf + *len, size - *len, "%s%s", *n ? "; " : "", text);
+        w = snprintf(buf + *len, size - *len, "%s%s", *n ? "\n" : "", text);
         *len += (w > 0) ? (size_t) w : 0;
     }
 
@@ -715,6 +715,17 @@ dir_config_warnings(const dir_config_t *cfg, char *buf, size_t size)
                         "username_attribute is not set: uid is assumed; set "
                         "the attribute that holds each user's login name, "
                         "as the directory spells it (or set type)");
+    }
+
+    if (cfg->type == DIR_TYPE_GENERIC && cfg->group_source == DIR_GROUPS_SEARCH
+        && cfg->group_filter == NULL && cfg->nested != DIR_NESTED_IN_CHAIN)
+    {
+        dir_config_warn(buf, size, &len, &n,
+                        "group_filter is not set: "
+                        "(&(objectClass=groupOfNames)(member=%d)) is "
+                        "assumed, which finds no Active Directory group "
+                        "(objectClass=group); set group_filter (or set "
+                        "type)");
     }
 
     if (cfg->type != DIR_TYPE_ACTIVE_DIRECTORY) {

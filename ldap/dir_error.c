@@ -61,6 +61,7 @@ dir_error_vset(dir_error_t *err, dir_code_t code, const char *server,
     err->code = code;
     err->account = DIR_ACCOUNT_USABLE;
     err->password_verified = 0;
+    err->ad_code = 0;
     snprintf(err->server, sizeof(err->server), "%s",
              server != NULL ? server : "");
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
@@ -166,6 +167,7 @@ dir_error_service_account(dir_error_t *err, const char *url,
 
     if (err != NULL) {
         err->account = r->account;
+        err->ad_code = r->ad_code;
     }
 
     return -1;

@@ -77,8 +77,9 @@ dir_login_bind_failed(dir_login_t *lg, int rc, const dir_bind_result_t *r,
     if (r == NULL || r->account == DIR_ACCOUNT_USABLE || !r->verified) {
         dir_error_bad_credentials(err);
 
-        if (err != NULL && r != NULL) {
+        if (err != NULL && r != NULL && r->account != DIR_ACCOUNT_USABLE) {
             err->account = r->account;
+            err->ad_code = r->ad_code;
         }
 
         return -1;
@@ -97,6 +98,7 @@ dir_login_bind_failed(dir_login_t *lg, int rc, const dir_bind_result_t *r,
     if (err != NULL) {
         err->account = r->account;
         err->password_verified = 1;
+        err->ad_code = r->ad_code;
     }
 
     return -1;
@@ -204,6 +206,7 @@ dir_login_refuse(dir_login_t *lg, const char *password, size_t password_len,
 
     if (err != NULL && err->code == DIR_ERR_BAD_CREDENTIALS) {
         err->account = DIR_ACCOUNT_USABLE;
+        err->ad_code = 0;
     }
 
     return -1;

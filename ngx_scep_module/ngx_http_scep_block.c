@@ -182,6 +182,21 @@ ngx_http_scep_block_error_at(ngx_conf_t *cf, ngx_http_scep_block_t *block,
 
 
 /*
+ * Advice about a block that nginx accepts: a message that names its
+ * directive, logged at the line of that directive (or of the block).
+ */
+
+void
+ngx_http_scep_block_warn(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    const char *message)
+{
+    ngx_log_error(NGX_LOG_WARN, cf->log, 0, "%s \"%V\": %s in %V:%ui",
+                  block->kind, &block->name, message, &block->file,
+                  ngx_http_scep_block_line(block, message));
+}
+
+
+/*
  * The line a directive was set on; the block's line when it was not set
  * (or directive is NULL).  directive may be followed by more text: the
  * name ends at a space or a colon, as in "user_filter must contain %u".

@@ -18,6 +18,9 @@ static char *ngx_http_scep_directory_word(ngx_conf_t *cf,
 
 static ngx_http_scep_sub_t  ngx_http_scep_directory_subs[] = {
 
+    { ngx_string("type"), 1, 1, 0, 0,
+      ngx_http_scep_directory_word, 0 },
+
     { ngx_string("url"), 1, 16, 1, 0,
       ngx_http_scep_list_slot(ngx_http_scep_directory_t, urls) },
 
@@ -56,6 +59,13 @@ static ngx_http_scep_sub_t  ngx_http_scep_directory_subs[] = {
       ngx_http_scep_string_slot(ngx_http_scep_directory_t,
                                 config.username_attr) },
 
+    { ngx_string("domains"), 1, 16, 1, 0,
+      ngx_http_scep_list_slot(ngx_http_scep_directory_t, domains) },
+
+    { ngx_string("password_policy"), 1, 1, 0, 0,
+      ngx_http_scep_flag_slot(ngx_http_scep_directory_t,
+                              config.password_policy) },
+
     { ngx_string("groups"), 1, 1, 0, 0,
       ngx_http_scep_directory_word, 0 },
 
@@ -77,6 +87,10 @@ static ngx_http_scep_sub_t  ngx_http_scep_directory_subs[] = {
     { ngx_string("max_groups"), 1, 1, 0, 0,
       ngx_http_scep_size_slot(ngx_http_scep_directory_t,
                               config.max_groups) },
+
+    { ngx_string("range_size"), 1, 1, 0, 0,
+      ngx_http_scep_size_slot(ngx_http_scep_directory_t,
+                              config.range_size) },
 
     { ngx_string("mail_attributes"), 1, 16, 0, 0,
       ngx_http_scep_list_slot(ngx_http_scep_directory_t, mail_attrs) },
@@ -110,7 +124,8 @@ ngx_http_scep_directory_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_scep_main_conf_t *smcf = conf;
 
-    char                        *rv;
+    char                        *rv, *p, *next;
+    char                         warnings[2048];
     ngx_str_t                   *value;
     dir_error_t                  err;
     ngx_http_scep_directory_t   *dir, **dirp;
@@ -150,10 +165,29 @@ ngx_http_scep_directory_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         dir->config.nmail_attrs = dir->mail_attrs.nelts;
     }
 
+    if (dir->domains.nelts) {
+        dir->config.domains = dir->domains.elts;
+        dir->config.ndomains = dir->domains.nelts;
+    }
+
     if (dir_config_validate(&dir->config, &err) != 0) {
         /* the directory's messages begin with the directive's name */
         return ngx_http_scep_block_error_at(cf, &dir->block, err.message,
                                             err.message);
+    }
+
+    /* advice, one line each, at the line of the directive it names */
+
+    if (dir_config_warnings(&dir->config, warnings, sizeof(warnings)) > 0) {
+        for (p = warnings; p != NULL && *p != '\0'; p = next) {
+            next = (char *) ngx_strchr(p, '\n');
+
+            if (next != NULL) {
+                *next++ = '\0';
+            }
+
+            ngx_http_scep_block_warn(cf, &dir->block, p);
+        }
     }
 
     dirp = ngx_array_push(&smcf->directories);
@@ -189,7 +223,10 @@ ngx_http_scep_directory_word(ngx_conf_t *cf, ngx_http_scep_block_t *block,
                                          "the value holds a NUL byte");
     }
 
-    if (ngx_strcmp(sub->name.data, "scope") == 0) {
+    if (ngx_strcmp(sub->name.data, "type") == 0) {
+        rc = dir_parse_type(word, &dc->type, &err);
+
+    } else if (ngx_strcmp(sub->name.data, "scope") == 0) {
         rc = dir_parse_scope(word, &dc->scope, &err);
 
     } else if (ngx_strcmp(sub->name.data, "groups") == 0) {

@@ -130,6 +130,7 @@ typedef struct {
     dir_config_t               config;
     ngx_array_t                urls;       /* of char * */
     ngx_array_t                mail_attrs; /* of char * */
+    ngx_array_t                domains;    /* of char * */
     ngx_uint_t                 index;      /* in the main conf's directories */
 } ngx_http_scep_directory_t;
 
@@ -235,6 +236,8 @@ char *ngx_http_scep_block_error(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     const char *directive, const char *message);
 char *ngx_http_scep_block_error_at(ngx_conf_t *cf,
     ngx_http_scep_block_t *block, const char *directive, const char *message);
+void ngx_http_scep_block_warn(ngx_conf_t *cf, ngx_http_scep_block_t *block,
+    const char *message);
 ngx_int_t ngx_http_scep_block_is_set(ngx_http_scep_block_t *block,
     const char *directive);
 char *ngx_http_scep_sub_string(ngx_conf_t *cf, ngx_http_scep_block_t *block,

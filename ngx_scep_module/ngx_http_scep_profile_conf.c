@@ -74,7 +74,7 @@ static ngx_http_scep_sub_t  ngx_http_scep_profile_subs[] = {
       ngx_http_scep_string_slot(ngx_http_scep_profile_t,
                                 profile.subject) },
 
-    { ngx_string("subject_alt_name"), 1, 2, 0, 0,
+    { ngx_string("subject_alt_name"), 1, 2, 1, 0,
       ngx_http_scep_profile_san, 0 },
 
     { ngx_string("key_bits"), 1, 1, 0, 0,
@@ -266,38 +266,55 @@ ngx_http_scep_profile_word(ngx_conf_t *cf, ngx_http_scep_block_t *block,
 }
 
 
+/*
+ * One name per line, in order: "subject_alt_name upn $UPN;"; the
+ * templates are parsed with the whole profile.
+ */
+
 static char *
 ngx_http_scep_profile_san(ngx_conf_t *cf, ngx_http_scep_block_t *block,
     ngx_http_scep_sub_t *sub, void *conf)
 {
     ngx_http_scep_profile_t  *prof = conf;
 
-    char            *word;
-    ngx_str_t       *value;
-    scep_error_t     err;
-    scep_profile_t  *p;
+    char             *word;
+    ngx_str_t        *value;
+    scep_error_t      err;
+    scep_profile_t   *p;
+    scep_san_conf_t  *san;
 
     value = cf->args->elts;
     p = &prof->profile;
+
+    if (p->nsans == SCEP_SANS_MAX) {
+        return ngx_http_scep_block_error(cf, block, "subject_alt_name",
+                                         "at most 8 names are allowed");
+    }
+
+    san = &p->sans[p->nsans];
 
     scep_error_clear(&err);
 
     word = ngx_http_scep_conf_cstr(&value[1]);
 
-    if (word == NULL || scep_parse_san_type(word, &p->san_type, &err) != 0) {
+    if (word == NULL || scep_parse_san_type(word, &san->type, &err) != 0) {
         return ngx_http_scep_block_error(cf, block, "subject_alt_name",
                                          word ? err.message
                                          : "the value holds a NUL byte");
     }
 
-    if (cf->args->nelts == 3) {
-        p->san_value = ngx_http_scep_conf_cstr(&value[2]);
+    san->value = NULL;
 
-        if (p->san_value == NULL) {
+    if (cf->args->nelts == 3) {
+        san->value = ngx_http_scep_conf_cstr(&value[2]);
+
+        if (san->value == NULL) {
             return ngx_http_scep_block_error(cf, block, "subject_alt_name",
                                              "the value holds a NUL byte");
         }
     }
+
+    p->nsans++;
 
     return NGX_CONF_OK;
 }

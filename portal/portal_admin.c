@@ -33,8 +33,8 @@ static int portal_admin_read(const portal_admin_profile_t *profiles,
     size_t nprofiles, const char *store, const gp_form_t *form,
     portal_admin_request_t *req, portal_admin_result_t *res);
 static X509 *portal_admin_enroll(const portal_admin_request_t *req,
-    X509_NAME *subject, EVP_PKEY **key, scep_pki_ca_t **ca,
-    portal_admin_result_t *res);
+    X509_NAME *subject, const scep_sans_t *sans, EVP_PKEY **key,
+    scep_pki_ca_t **ca, portal_admin_result_t *res);
 static void portal_admin_saved(const portal_admin_request_t *req, X509 *cert,
     portal_admin_result_t *res);
 static void portal_admin_answer(portal_admin_result_t *res, int status,
@@ -69,6 +69,7 @@ portal_admin_issue(const portal_admin_profile_t *profiles, size_t nprofiles,
     EVP_PKEY            *key;
     gp_form_t            form;
     X509_NAME           *subject;
+    scep_sans_t          sans;
     gp_error_t           ferr;
     scep_error_t         err;
     scep_pki_ca_t       *ca;
@@ -77,6 +78,7 @@ portal_admin_issue(const portal_admin_profile_t *profiles, size_t nprofiles,
 
     memset(res, 0, sizeof(*res));
     memset(&req, 0, sizeof(req));
+    memset(&sans, 0, sizeof(sans));
     res->pki_usec = -1;
 
     if (gp_form_parse(body, len, &form, &ferr) != 0) {
@@ -102,7 +104,13 @@ portal_admin_issue(const portal_admin_profile_t *profiles, size_t nprofiles,
         goto done;
     }
 
-    cert = portal_admin_enroll(&req, subject, &key, &ca, res);
+    if (scep_san_render(req.profile->san_tpl, &req.values, &sans, &err) != 0)
+    {
+        portal_admin_answer(res, 400, PORTAL_LOG_INFO, err.message);
+        goto done;
+    }
+
+    cert = portal_admin_enroll(&req, subject, &sans, &key, &ca, res);
     if (cert == NULL) {
         goto done;
     }
@@ -151,6 +159,7 @@ done:
     X509_free(cert);
     EVP_PKEY_free(key);
     X509_NAME_free(subject);
+    scep_sans_free(&sans);
     gp_form_free(&form);
 }
 
@@ -173,6 +182,8 @@ portal_admin_read(const portal_admin_profile_t *profiles, size_t nprofiles,
         { "email", &req->values.email },
         { "host-id", &req->values.hostid },
         { "udid", &req->values.udid },
+        { "sid", &req->values.sid },
+        { "upn", &req->values.upn },
     };
 
     req->name = gp_form_get(form, "name", &len);
@@ -234,7 +245,8 @@ portal_admin_read(const portal_admin_profile_t *profiles, size_t nprofiles,
 
 static X509 *
 portal_admin_enroll(const portal_admin_request_t *req, X509_NAME *subject,
-    EVP_PKEY **key, scep_pki_ca_t **ca, portal_admin_result_t *res)
+    const scep_sans_t *sans, EVP_PKEY **key, scep_pki_ca_t **ca,
+    portal_admin_result_t *res)
 {
     char                 challenge[SCEP_CHALLENGE_MAX];
     X509                *cert;
@@ -268,7 +280,7 @@ portal_admin_enroll(const portal_admin_request_t *req, X509_NAME *subject,
 
     portal_clock_start(&start);
 
-    if (scep_challenge_obtain(req->profile, subject, challenge,
+    if (scep_challenge_obtain(req->profile, subject, sans, challenge,
                               sizeof(challenge), &err)
         != 0)
     {
@@ -286,7 +298,7 @@ portal_admin_enroll(const portal_admin_request_t *req, X509_NAME *subject,
 
     pending = NULL;
 
-    cert = scep_client_enroll(req->profile, (*ca)->ca, *key, subject,
+    cert = scep_client_enroll(req->profile, (*ca)->ca, *key, subject, sans,
                               challenge[0] ? challenge : NULL, &poll,
                               &pending, &err);
 

@@ -51,7 +51,7 @@ void portal_admin_list(const char *store, portal_admin_result_t *res);
 /*
  * POST of a form: name (the certificate's name in the store, no spaces),
  * profile, and the values of the subject's tokens: username, email,
- * host-id, udid.  201 with the new certificate's description.
+ * host-id, udid, sid, upn.  201 with the new certificate's description.
  */
 void portal_admin_issue(const portal_admin_profile_t *profiles,
     size_t nprofiles, const char *store, const char *body, size_t len,

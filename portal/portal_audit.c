@@ -46,6 +46,16 @@ portal_audit_compose(const portal_audit_t *a, const X509_NAME *subject,
         portal_audit_value(&b, "user", a->user->username,
                        strlen(a->user->username));
         portal_audit_groups(&b, a->user);
+
+        /* the password policy's warnings, for the helpdesk */
+        if (a->user->expires_in_s >= 0) {
+            gp_buf_printf(&b, " password_expires_in=%lds",
+                          a->user->expires_in_s);
+        }
+
+        if (a->user->grace_logins >= 0) {
+            gp_buf_printf(&b, " grace_logins=%d", a->user->grace_logins);
+        }
     }
 
     if (a->profile != NULL) {
@@ -102,31 +112,108 @@ portal_audit_value(gp_buf_t *b, const char *key, const char *value, size_t len)
 }
 
 
+/*
+ * A group's name in the list: the log's escapes (\" \\ \xHH), and "\,"
+ * for a comma inside the name, so that "Sales, EMEA" stays one name.
+ */
+
+static void
+portal_audit_group_name(gp_buf_t *b, const char *name, size_t len)
+{
+    size_t       n;
+    const char  *comma, *end;
+
+    end = name + (len > PORTAL_AUDIT_VALUE_MAX ? PORTAL_AUDIT_VALUE_MAX
+                                               : len);
+
+    while (name < end) {
+        comma = memchr(name, ',', end - name);
+        n = (comma != NULL ? comma : end) - name;
+
+        gp_buf_add_log(b, name, n, n);
+        name += n;
+
+        if (comma != NULL) {
+            gp_buf_add_str(b, "\\,");
+            name++;
+        }
+    }
+
+    if (len > PORTAL_AUDIT_VALUE_MAX) {
+        gp_buf_add_str(b, "...");
+    }
+}
+
+
+static int
+portal_audit_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+
+/*
+ * The user's groups by name (the first RDN's value), sorted, so that
+ * the same groups make the same line however the directory listed them;
+ * the first PORTAL_AUDIT_GROUPS_MAX, and the count when there are more.
+ */
+
 static void
 portal_audit_groups(gp_buf_t *b, const dir_user_t *user)
 {
-    char    name[256];
-    size_t  i, n;
+    char    *arena, *p, **names;
+    size_t   i, n, size;
 
     gp_buf_add_str(b, " groups=\"");
+
+    size = 0;
+
+    for (i = 0; i < user->ngroups; i++) {
+        size += strlen(user->groups[i]) + 1;
+    }
+
+    names = calloc(user->ngroups + 1, sizeof(char *));
+    arena = malloc(size + 1);
+
+    if (names == NULL || arena == NULL) {
+        gp_buf_printf(b, "(%zu)", user->ngroups);
+        goto done;
+    }
+
+    p = arena;
+
+    for (i = 0; i < user->ngroups; i++) {
+        /* a value is never longer than its DN */
+        if (portal_dn_first_value(user->groups[i], p,
+                                  strlen(user->groups[i]) + 1, &n)
+            != 0)
+        {
+            n = strlen(user->groups[i]);
+            memcpy(p, user->groups[i], n + 1);
+        }
+
+        names[i] = p;
+        p += n + 1;
+    }
+
+    qsort(names, user->ngroups, sizeof(char *), portal_audit_cmp);
 
     for (i = 0; i < user->ngroups && i < PORTAL_AUDIT_GROUPS_MAX; i++) {
         if (i > 0) {
             gp_buf_add_str(b, ",");
         }
 
-        if (portal_dn_first_value(user->groups[i], name, sizeof(name), &n) != 0) {
-            gp_buf_add_log(b, user->groups[i], strlen(user->groups[i]),
-                           PORTAL_AUDIT_VALUE_MAX);
-            continue;
-        }
-
-        gp_buf_add_log(b, name, n, PORTAL_AUDIT_VALUE_MAX);
+        portal_audit_group_name(b, names[i], strlen(names[i]));
     }
 
     if (user->ngroups > PORTAL_AUDIT_GROUPS_MAX) {
         gp_buf_printf(b, ",...(%zu)", user->ngroups);
     }
+
+done:
+
+    free(names);
+    free(arena);
 
     gp_buf_add_str(b, "\"");
 }

@@ -152,7 +152,7 @@ portal_enroll_start(portal_session_t *s, const scep_ca_t *ca, scep_pki_t *pki,
     /* the PKI's part: a key made here when the pool was empty is not */
     portal_clock_start(&start);
 
-    if (scep_challenge_obtain(s->profile, s->subject, challenge,
+    if (scep_challenge_obtain(s->profile, s->subject, &s->sans, challenge,
                               sizeof(challenge), &e->err)
         != 0)
     {
@@ -166,8 +166,8 @@ portal_enroll_start(portal_session_t *s, const scep_ca_t *ca, scep_pki_t *pki,
     poll.max_total_ms = s->profile->poll_wait_ms;
 
     e->cert = scep_client_enroll(s->profile, ca, e->key, s->subject,
-                                 challenge[0] ? challenge : NULL, &poll,
-                                 &e->pending, &e->err);
+                                 &s->sans, challenge[0] ? challenge : NULL,
+                                 &poll, &e->pending, &e->err);
 
     e->usec = portal_clock_usec(&start);
 

@@ -4,7 +4,6 @@
  */
 
 #include <string.h>
-#include <strings.h>
 
 #include "portal/portal_groups.h"
 #include "portal/portal_session.h"
@@ -69,27 +68,10 @@ portal_authorize(portal_session_t *s, portal_result_t *res)
 int
 portal_user_in_group(const dir_user_t *user, const char *wanted)
 {
-    char    name[256];
-    size_t  i, n, wlen;
-    int     by_dn;
-
-    by_dn = (strchr(wanted, '=') != NULL);
-    wlen = strlen(wanted);
+    size_t  i;
 
     for (i = 0; i < user->ngroups; i++) {
-
-        if (by_dn) {
-            if (strcasecmp(wanted, user->groups[i]) == 0) {
-                return 1;
-            }
-
-            continue;
-        }
-
-        if (portal_dn_first_value(user->groups[i], name, sizeof(name), &n) == 0
-            && n == wlen
-            && strncasecmp(wanted, name, n) == 0)
-        {
+        if (dir_group_matches(user->groups[i], wanted) == 1) {
             return 1;
         }
     }

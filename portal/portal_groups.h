@@ -14,10 +14,13 @@
 
 
 /*
- * A configured group is either a DN, compared whole (case-insensitive),
- * or a bare name, compared with the value of the first RDN of each of
- * the user's group DNs: "vpn-users" matches
- * "cn=vpn-users,ou=groups,dc=example,dc=org".
+ * A configured group is either a DN or a bare name, compared by meaning
+ * (dir_group_matches()): a DN with the user's group DNs after RFC 4514
+ * normalisation (spacing, escapes, attribute names and case do not
+ * matter), a bare name with the value of the first RDN of each of them,
+ * both with Unicode case folding: "vpn users" matches
+ * "CN=VPN Users,OU=Groups,DC=example,DC=org", "vertrieb süd" matches
+ * "CN=VERTRIEB SÜD,...".
  */
 int portal_user_in_group(const dir_user_t *user, const char *wanted);
 

@@ -17,10 +17,54 @@
                                     "again later"
 #define PORTAL_MSG_DIR_SLOW         "The directory did not answer in " \
                                     "time, try again later"
+#define PORTAL_MSG_TOO_MANY_GROUPS  "Your account is in more groups than " \
+                                    "the portal is set to check; ask your " \
+                                    "administrator"
+
+
+/*
+ * What the directory said of an account, as the audit line gives it and
+ * as the user is told.  Only states a server tells once the password
+ * was proven right are told (DIR_ERR_ACCOUNT): they reveal nothing to
+ * whoever does not know it, and the user can act on them.  They are
+ * answered 403, not 512: GlobalProtect clients ask for the password
+ * again after a 512, which cannot help here, and show a 403's reason.
+ * A locked account is said by servers whatever the password: it stays
+ * the usual 512, and only the log tells it.
+ */
+static const struct {
+    const char  *reason;        /* for the audit line */
+    const char  *message;       /* for the user, or NULL: not told */
+} portal_accounts[DIR_ACCOUNT_LAST] = {
+    [DIR_ACCOUNT_USABLE] = { "", NULL },
+    [DIR_ACCOUNT_LOCKED] = { "account locked", NULL },
+    [DIR_ACCOUNT_DISABLED] = {
+        "account disabled",
+        "Your account is disabled; ask your administrator" },
+    [DIR_ACCOUNT_EXPIRED] = {
+        "account expired",
+        "Your account has expired; ask your administrator" },
+    [DIR_ACCOUNT_PASSWORD_EXPIRED] = {
+        "password expired",
+        "Your password has expired; change it and log in again" },
+    [DIR_ACCOUNT_MUST_CHANGE] = {
+        "password must be changed",
+        "You must change your password before you log in; change it and "
+        "log in again" },
+    [DIR_ACCOUNT_LOGON_HOURS] = {
+        "outside the account's logon hours",
+        "Your account may not log in at this time" },
+    [DIR_ACCOUNT_WORKSTATION] = {
+        "not allowed from this computer (the portal)",
+        "Your account may not log in through this portal; ask your "
+        "administrator" },
+};
 
 
 static int portal_directory(portal_session_t *s, dir_t *dir,
     const gp_login_t *login, portal_result_t *res);
+static void portal_account_reason(const dir_error_t *err, char *buf,
+    size_t size);
 static int portal_pending_key(portal_session_t *s, portal_result_t *res);
 static void portal_audit(portal_session_t *s, portal_result_t *res);
 
@@ -124,6 +168,7 @@ portal_session_free(portal_session_t *s)
     }
 
     X509_NAME_free(s->subject);
+    scep_sans_free(&s->sans);
     dir_user_free(&s->user);
     free(s->pending_key);
     free(s);
@@ -135,6 +180,7 @@ portal_directory(portal_session_t *s, dir_t *dir, const gp_login_t *login,
     portal_result_t *res)
 {
     int              rc;
+    char             reason[160];
     dir_error_t      err;
     struct timespec  start;
 
@@ -159,9 +205,48 @@ portal_directory(portal_session_t *s, dir_t *dir, const gp_login_t *login,
     case DIR_ERR_EMPTY_PASSWORD:
     case DIR_ERR_BAD_CREDENTIALS:
         /* real portals answer 512 to a failed login */
+        if (err.account != DIR_ACCOUNT_USABLE) {
+            /* said whatever the password: for the log only */
+            portal_account_reason(&err, reason, sizeof(reason));
+            portal_fail(res, PORTAL_RESULT_BAD_CREDENTIALS, 512,
+                        PORTAL_MSG_BAD_CREDENTIALS, PORTAL_LOG_NOTICE,
+                        "%s", reason);
+            break;
+        }
+
         portal_fail(res, PORTAL_RESULT_BAD_CREDENTIALS, 512,
                     PORTAL_MSG_BAD_CREDENTIALS, PORTAL_LOG_INFO,
                     "login refused: %s", err.message);
+        break;
+
+    case DIR_ERR_ACCOUNT:
+        portal_account_reason(&err, reason, sizeof(reason));
+
+        if ((unsigned) err.account < DIR_ACCOUNT_LAST
+            && portal_accounts[err.account].message != NULL
+            && err.password_verified)
+        {
+            portal_fail(res, PORTAL_RESULT_REFUSED, 403,
+                        portal_accounts[err.account].message,
+                        PORTAL_LOG_NOTICE, "%s", reason);
+            break;
+        }
+
+        portal_fail(res, PORTAL_RESULT_BAD_CREDENTIALS, 512,
+                    PORTAL_MSG_BAD_CREDENTIALS, PORTAL_LOG_NOTICE, "%s",
+                    reason);
+        break;
+
+    case DIR_ERR_SERVICE_ACCOUNT:
+        /* the admin's to fix: users only learn that the portal cannot */
+        portal_fail(res, PORTAL_RESULT_FAILED, 502, PORTAL_MSG_DIR_DOWN,
+                    PORTAL_LOG_ERR, "directory: %s", err.message);
+        break;
+
+    case DIR_ERR_LIMIT:
+        portal_fail(res, PORTAL_RESULT_REFUSED, 403,
+                    PORTAL_MSG_TOO_MANY_GROUPS, PORTAL_LOG_WARN,
+                    "directory: %s", err.message);
         break;
 
     case DIR_ERR_TIMEOUT:
@@ -182,6 +267,29 @@ portal_directory(portal_session_t *s, dir_t *dir, const gp_login_t *login,
     }
 
     return -1;
+}
+
+
+/*
+ * "account disabled (AD data 533)", "password expired (password
+ * policy)": the audit line's reason for an account state.
+ */
+
+static void
+portal_account_reason(const dir_error_t *err, char *buf, size_t size)
+{
+    const char  *what;
+
+    what = ((unsigned) err->account < DIR_ACCOUNT_LAST
+            && err->account != DIR_ACCOUNT_USABLE)
+           ? portal_accounts[err->account].reason : "account refused";
+
+    if (err->ad_code != 0) {
+        snprintf(buf, size, "%s (AD data %x)", what, err->ad_code);
+
+    } else {
+        snprintf(buf, size, "%s (password policy)", what);
+    }
 }
 
 

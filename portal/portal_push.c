@@ -32,7 +32,7 @@ portal_push(portal_session_t *s, portal_result_t *res)
 
     scep_error_clear(&err);
 
-    if (scep_challenge_obtain(s->profile, s->subject, challenge,
+    if (scep_challenge_obtain(s->profile, s->subject, &s->sans, challenge,
                               sizeof(challenge), &err)
         != 0)
     {
@@ -44,6 +44,7 @@ portal_push(portal_session_t *s, portal_result_t *res)
     memset(&settings, 0, sizeof(settings));
     settings.profile = s->profile;
     settings.subject = s->subject;
+    settings.sans = &s->sans;
     settings.server_url = s->profile->server_url;
     settings.challenge = challenge[0] ? challenge : NULL;
 

@@ -20,6 +20,7 @@ struct portal_session_s {
     const scep_profile_t  *profile;
     const char            *matched;      /* the group that chose it */
     X509_NAME             *subject;
+    scep_sans_t            sans;         /* made for this user */
     char                   mailless[40];
     char                  *pending_key;
     char                   login[PORTAL_LOGIN_AUDIT_MAX];

@@ -1,6 +1,7 @@
 /*
- * The certificate subject of one login: the profile's template filled
- * with the user's values from the directory and the agent's own.
+ * The certificate subject and subject alternative names of one login:
+ * the profile's templates filled with the user's values from the
+ * directory and the agent's own.
  */
 
 #include <stdio.h>
@@ -22,18 +23,21 @@ portal_subject(portal_session_t *s, const gp_login_t *login,
     scep_error_t           err;
     scep_subject_values_t  values;
 
-    tokens = scep_subject_tokens(s->profile->subject_tpl);
+    tokens = scep_subject_tokens(s->profile->subject_tpl)
+             | scep_san_tokens(s->profile->san_tpl);
 
     memset(&values, 0, sizeof(values));
     values.username = s->user.username;
     values.hostid = login->host_id;
     values.udid = login->udid;
+    values.sid = s->user.sid;
+    values.upn = s->user.upn;
 
     if (s->user.nmails) {
         values.email = s->user.mails[0];
 
     } else if (tokens & SCEP_TOKEN_EMAILADDRESS) {
-        if (portal_mailless_id(s->user.dn, s->mailless) != 0) {
+        if (portal_mailless_id(s->user.guid, s->user.dn, s->mailless) != 0) {
             portal_fail(res, PORTAL_RESULT_FAILED, 500, PORTAL_MSG_INTERNAL,
                         PORTAL_LOG_ERR, "cannot compute the mail-less "
                         "identifier (SHA-1)");
@@ -46,7 +50,11 @@ portal_subject(portal_session_t *s, const gp_login_t *login,
     scep_error_clear(&err);
 
     s->subject = scep_subject_render(s->profile->subject_tpl, &values, &err);
-    if (s->subject != NULL) {
+
+    /* the names of the certificate, from the same values, in one place */
+    if (s->subject != NULL
+        && scep_san_render(s->profile->san_tpl, &values, &s->sans, &err) == 0)
+    {
         return 0;
     }
 
@@ -69,13 +77,15 @@ portal_subject(portal_session_t *s, const gp_login_t *login,
 
 
 /*
- * RFC 4122 version 5 (SHA-1, name-based) UUID of the lower-cased DN in
- * the project's own namespace, so that a user without mail always gets
- * the same identifier, and the identifier does not reveal the DN.
+ * The user's own stable id when the directory has one (objectGUID,
+ * entryUUID): it survives renames and moves.  Else an RFC 4122 version 5
+ * (SHA-1, name-based) UUID of the lower-cased DN in the project's own
+ * namespace, so that a user without mail always gets the same
+ * identifier, and the identifier does not reveal the DN.
  */
 
 int
-portal_mailless_id(const char *dn, char *out)
+portal_mailless_id(const char *guid, const char *dn, char *out)
 {
     static const unsigned char  ns[16] = {
         0x4e, 0x2b, 0x8c, 0x51, 0x0d, 0x6a, 0x4f, 0x93,
@@ -88,6 +98,12 @@ portal_mailless_id(const char *dn, char *out)
     unsigned int    mdlen;
     unsigned char   md[EVP_MAX_MD_SIZE];
     EVP_MD_CTX     *ctx;
+
+    /* the directory client gives it as 36 lower-case characters */
+    if (guid != NULL && strlen(guid) == 36) {
+        memcpy(out, guid, 37);
+        return 0;
+    }
 
     len = strlen(dn);
     lower = malloc(len + 1);

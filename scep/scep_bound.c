@@ -26,87 +26,6 @@
 
 static int scep_bound_tag(const scep_key_t *key, const unsigned char *bytes,
     size_t len, unsigned char tag[SCEP_BOUND_TAG_LEN]);
-static int scep_bound_profile_valid(const char *name, size_t len);
-
-
-int
-scep_bound_entitlement(scep_entitlement_t *e, const scep_profile_t *p,
-    const X509_NAME *subject, scep_error_t *err)
-{
-    int             rc, type;
-    size_t          len;
-    GENERAL_NAME   *gen;
-    GENERAL_NAMES  *gens;
-    ASN1_IA5STRING *ia5;
-
-    memset(e, 0, sizeof(scep_entitlement_t));
-
-    len = strlen(p->name);
-
-    if (!scep_bound_profile_valid(p->name, len)) {
-        return scep_error_set(err, SCEP_ERR_CONFIG, "challenge",
-                              "a bound challenge needs a profile name of 1 "
-                              "to %d characters of A-Z a-z 0-9 . _ -",
-                              SCEP_BOUND_PROFILE_MAX);
-    }
-
-    memcpy(e->profile, p->name, len + 1);
-    e->key_usage = p->key_usage;
-    e->key_bits = p->key_bits;
-
-    if (scep_bound_subject_digest(subject, e->subject, err) != 0) {
-        return -1;
-    }
-
-    switch (p->san_type) {
-
-    case SCEP_SAN_RFC822:
-        type = GEN_EMAIL;
-        break;
-
-    case SCEP_SAN_DNS:
-        type = GEN_DNS;
-        break;
-
-    case SCEP_SAN_URI:
-        type = GEN_URI;
-        break;
-
-    default:
-        return scep_bound_san_digest(NULL, e->san, err);
-    }
-
-    /* the very names the CSR carries (scep_csr.c) */
-    gens = sk_GENERAL_NAME_new_null();
-    gen = GENERAL_NAME_new();
-    ia5 = ASN1_IA5STRING_new();
-
-    if (gens == NULL || gen == NULL || ia5 == NULL
-        || p->san_value == NULL
-        || !ASN1_STRING_set(ia5, p->san_value, -1))
-    {
-        ASN1_IA5STRING_free(ia5);
-        GENERAL_NAME_free(gen);
-        GENERAL_NAMES_free(gens);
-        return scep_error_set(err, SCEP_ERR_NOMEM, "subject_alt_name",
-                              "cannot hold the subject alternative name");
-    }
-
-    GENERAL_NAME_set0_value(gen, type, ia5);
-
-    if (!sk_GENERAL_NAME_push(gens, gen)) {
-        GENERAL_NAME_free(gen);
-        GENERAL_NAMES_free(gens);
-        return scep_error_set(err, SCEP_ERR_NOMEM, "subject_alt_name",
-                              "cannot hold the subject alternative name");
-    }
-
-    rc = scep_bound_san_digest(gens, e->san, err);
-
-    GENERAL_NAMES_free(gens);
-
-    return rc;
-}
 
 
 int
@@ -414,8 +333,7 @@ scep_bound_tag(const scep_key_t *key, const unsigned char *bytes, size_t len,
 }
 
 
-/* As scep_store names profiles: they name files there. */
-static int
+int
 scep_bound_profile_valid(const char *name, size_t len)
 {
     size_t  i;

@@ -102,11 +102,12 @@ typedef enum {
 
 
 /*
- * The portal's side: what the profile grants the user whose subject was
- * rendered, then the challenge for it, good until expires.
+ * The portal's side: what the profile grants the user whose subject and
+ * subject alternative names (sans, NULL for none) were rendered, then
+ * the challenge for it, good until expires.
  */
 int scep_bound_entitlement(scep_entitlement_t *e, const scep_profile_t *p,
-    const X509_NAME *subject, scep_error_t *err);
+    const X509_NAME *subject, const scep_sans_t *sans, scep_error_t *err);
 
 int scep_bound_mint(const scep_keyring_t *ring, const scep_entitlement_t *e,
     long long expires, char *out, size_t size, scep_error_t *err);
@@ -151,6 +152,13 @@ int scep_bound_csr_challenge(X509_REQ *req, char *out, size_t size);
  */
 scep_bound_status_t scep_bound_check(const scep_bound_t *b,
     const scep_csr_facts_t *f, long long now);
+
+/*
+ * A profile name a challenge can carry: 1 to SCEP_BOUND_PROFILE_MAX
+ * characters of A-Z a-z 0-9 . _ -, as scep_store names profiles (they
+ * name files there).
+ */
+int scep_bound_profile_valid(const char *name, size_t len);
 
 /* A sentence for the refusal; never quotes the challenge. */
 const char *scep_bound_status_text(scep_bound_status_t status);

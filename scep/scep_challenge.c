@@ -19,7 +19,8 @@ static int scep_challenge_fixed(const scep_profile_t *p, char *out,
 static int scep_challenge_dynamic(const scep_profile_t *p, char *out,
     size_t outlen, scep_error_t *err);
 static int scep_challenge_bound(const scep_profile_t *p,
-    const X509_NAME *subject, char *out, size_t outlen, scep_error_t *err);
+    const X509_NAME *subject, const scep_sans_t *sans, char *out,
+    size_t outlen, scep_error_t *err);
 static int scep_challenge_judge(const scep_profile_t *p,
     const scep_http_response_t *resp, char *out, size_t outlen,
     scep_error_t *err);
@@ -31,7 +32,7 @@ static void scep_challenge_set_field(scep_error_t *err, const char *field);
 
 int
 scep_challenge_obtain(const scep_profile_t *p, const X509_NAME *subject,
-    char *out, size_t outlen, scep_error_t *err)
+    const scep_sans_t *sans, char *out, size_t outlen, scep_error_t *err)
 {
     if (out == NULL || outlen == 0) {
         return scep_error_set(err, SCEP_ERR_INTERNAL, "",
@@ -52,7 +53,7 @@ scep_challenge_obtain(const scep_profile_t *p, const X509_NAME *subject,
         return scep_challenge_dynamic(p, out, outlen, err);
 
     case SCEP_CHALLENGE_BOUND:
-        return scep_challenge_bound(p, subject, out, outlen, err);
+        return scep_challenge_bound(p, subject, sans, out, outlen, err);
     }
 
     return scep_error_set(err, SCEP_ERR_CONFIG, "challenge",
@@ -131,7 +132,7 @@ scep_challenge_dynamic(const scep_profile_t *p, char *out, size_t outlen,
 /* Made here, for this subject only: the CA's verifier checks it. */
 static int
 scep_challenge_bound(const scep_profile_t *p, const X509_NAME *subject,
-    char *out, size_t outlen, scep_error_t *err)
+    const scep_sans_t *sans, char *out, size_t outlen, scep_error_t *err)
 {
     scep_entitlement_t  e;
 
@@ -147,7 +148,7 @@ scep_challenge_bound(const scep_profile_t *p, const X509_NAME *subject,
                               "for");
     }
 
-    if (scep_bound_entitlement(&e, p, subject, err) != 0) {
+    if (scep_bound_entitlement(&e, p, subject, sans, err) != 0) {
         return -1;
     }
 

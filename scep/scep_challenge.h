@@ -26,13 +26,13 @@
 
 /*
  * Copies the challenge password for one request into out, NUL terminated
- * ("" for none).  subject is the request's, which a bound challenge is
- * for (and p->keys sign); the other kinds ignore it.  The caller wipes
- * out[] with OPENSSL_cleanse once the request is built.  Error messages
- * never contain the password.
+ * ("" for none).  subject and sans (NULL: none) are the request's, which
+ * a bound challenge is for (and p->keys sign); the other kinds ignore
+ * them.  The caller wipes out[] with OPENSSL_cleanse once the request is
+ * built.  Error messages never contain the password.
  */
 int scep_challenge_obtain(const scep_profile_t *p, const X509_NAME *subject,
-    char *out, size_t outlen, scep_error_t *err);
+    const scep_sans_t *sans, char *out, size_t outlen, scep_error_t *err);
 
 
 #endif /* SCEP_CHALLENGE_H */

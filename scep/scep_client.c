@@ -178,8 +178,9 @@ scep_client_return_error(const scep_error_t *local, scep_error_t *err)
  */
 static X509 *
 scep_client_request(const scep_profile_t *profile, const scep_ca_t *ca,
-    scep_transaction_t *t, scep_msg_type_t type, const char *challenge,
-    const scep_poll_t *poll, scep_transaction_t **pending, scep_error_t *e)
+    scep_transaction_t *t, scep_msg_type_t type, const scep_sans_t *sans,
+    const char *challenge, const scep_poll_t *poll,
+    scep_transaction_t **pending, scep_error_t *e)
 {
     X509           *cert;
     size_t          csr_len;
@@ -191,7 +192,7 @@ scep_client_request(const scep_profile_t *profile, const scep_ca_t *ca,
     csr_len = 0;
 
     req = scep_csr_build(profile, scep_transaction_request_key(t),
-                         t->subject, challenge, e);
+                         t->subject, sans, challenge, e);
 
     if (req == NULL || scep_csr_der(req, &csr, &csr_len, e) != 0) {
         goto done;
@@ -219,9 +220,9 @@ done:
 
 X509 *
 scep_client_enroll(const scep_profile_t *profile, const scep_ca_t *ca,
-    EVP_PKEY *key, const X509_NAME *subject, const char *challenge,
-    const scep_poll_t *poll, scep_transaction_t **pending,
-    scep_error_t *err)
+    EVP_PKEY *key, const X509_NAME *subject, const scep_sans_t *sans,
+    const char *challenge, const scep_poll_t *poll,
+    scep_transaction_t **pending, scep_error_t *err)
 {
     X509                *cert;
     scep_error_t         e;
@@ -239,7 +240,7 @@ scep_client_enroll(const scep_profile_t *profile, const scep_ca_t *ca,
                                 scep_digest_evp(ca->algs.digest), &e);
 
     if (t != NULL) {
-        cert = scep_client_request(profile, ca, t, SCEP_MSG_PKCS_REQ,
+        cert = scep_client_request(profile, ca, t, SCEP_MSG_PKCS_REQ, sans,
                                    challenge, poll,
                                    pending != NULL ? &kept : NULL, &e);
     }
@@ -265,6 +266,7 @@ scep_client_renew(const scep_profile_t *profile, const scep_ca_t *ca,
 {
     X509                *cert;
     char                 shown[SCEP_URL_SHOWN];
+    scep_sans_t          sans;
     scep_error_t         e;
     scep_transaction_t  *t, *kept;
 
@@ -273,6 +275,7 @@ scep_client_renew(const scep_profile_t *profile, const scep_ca_t *ca,
     }
 
     scep_error_clear(&e);
+    memset(&sans, 0, sizeof(sans));
     cert = NULL;
     kept = NULL;
     t = NULL;
@@ -285,18 +288,27 @@ scep_client_renew(const scep_profile_t *profile, const scep_ca_t *ca,
         goto done;
     }
 
-    /* the same subject: a renewal extends an identity, it makes none */
+    /*
+     * The same subject and names: a renewal extends an identity, it makes
+     * none
+     */
+    if (scep_sans_from_cert(current, &sans, &e) != 0) {
+        goto done;
+    }
+
     t = scep_transaction_renewal(current, current_key, new_key,
                                  X509_get_subject_name(current),
                                  X509_get_subject_name(ca->ca), &e);
 
     if (t != NULL) {
         cert = scep_client_request(profile, ca, t, SCEP_MSG_RENEWAL_REQ,
-                                   NULL, poll,
+                                   &sans, NULL, poll,
                                    pending != NULL ? &kept : NULL, &e);
     }
 
 done:
+
+    scep_sans_free(&sans);
 
     if (kept != NULL) {
         *pending = kept;

@@ -48,20 +48,22 @@ scep_ca_t *scep_client_fetch_ca(const scep_profile_t *profile,
     scep_error_t *err);
 
 /*
- * Builds the request for key and subject (challenge may be NULL), sends
- * PKCSReq and, while the CA answers PENDING, polls per poll (NULL: no
- * polling).  Returns the issued certificate.  Otherwise NULL with err
- * set; when err->code is SCEP_ERR_PENDING, *pending receives the
- * transaction to resume with scep_client_poll() (the caller frees it).
+ * Builds the request for key, subject and subject alternative names
+ * (sans and challenge may be NULL), sends PKCSReq and, while the CA
+ * answers PENDING, polls per poll (NULL: no polling).  Returns the issued
+ * certificate.  Otherwise NULL with err set; when err->code is
+ * SCEP_ERR_PENDING, *pending receives the transaction to resume with
+ * scep_client_poll() (the caller frees it).
  */
 X509 *scep_client_enroll(const scep_profile_t *profile, const scep_ca_t *ca,
-    EVP_PKEY *key, const X509_NAME *subject, const char *challenge,
-    const scep_poll_t *poll, scep_transaction_t **pending,
-    scep_error_t *err);
+    EVP_PKEY *key, const X509_NAME *subject, const scep_sans_t *sans,
+    const char *challenge, const scep_poll_t *poll,
+    scep_transaction_t **pending, scep_error_t *err);
 
 /*
  * RenewalReq (RFC 8894, section 3.3.1.2): the request for new_key (NULL:
- * current_key again) with the subject of current, signed with current
+ * current_key again) with the subject of current and its subject
+ * alternative names (scep_sans_from_cert()), signed with current
  * and current_key, without a challenge; the CA's CertRep is encrypted to
  * current.  Polls and hands over a PENDING transaction as
  * scep_client_enroll() does.  A CA whose GetCACaps lacks Renewal is not

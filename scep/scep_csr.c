@@ -6,101 +6,35 @@
 #include "scep_csr.h"
 
 
+/* The names as one subjectAltName, none when there are none. */
 static int
-scep_san_value_valid(const char *value)
+scep_csr_add_sans(STACK_OF(X509_EXTENSION) **exts, const scep_sans_t *sans,
+    scep_error_t *err)
 {
-    size_t  i, len;
+    int             rc;
+    GENERAL_NAMES  *gens;
 
-    len = strlen(value);
-
-    if (len == 0 || len > SCEP_SAN_MAX_LEN) {
+    if (sans == NULL || sans->n == 0) {
         return 0;
     }
 
-    /* IA5String, and no blanks: none of the three forms has them */
-    for (i = 0; i < len; i++) {
-        if (value[i] <= 0x20 || value[i] >= 0x7f) {
-            return 0;
-        }
+    gens = scep_sans_encode(sans, err);
+    if (gens == NULL) {
+        return -1;
     }
 
-    return 1;
-}
-
-
-static int
-scep_csr_add_san(STACK_OF(X509_EXTENSION) **exts,
-    const scep_profile_t *profile, scep_error_t *err)
-{
-    int                type, rc;
-    GENERAL_NAME      *gen;
-    GENERAL_NAMES     *gens;
-    ASN1_IA5STRING    *ia5;
-
-    switch (profile->san_type) {
-
-    case SCEP_SAN_RFC822:
-        type = GEN_EMAIL;
-        break;
-
-    case SCEP_SAN_DNS:
-        type = GEN_DNS;
-        break;
-
-    case SCEP_SAN_URI:
-        type = GEN_URI;
-        break;
-
-    default:
-        return 0;
-    }
-
-    if (profile->san_value == NULL
-        || !scep_san_value_valid(profile->san_value))
-    {
-        return scep_error_set(err, SCEP_ERR_CONFIG, "san_value",
-                              "the subject alternative name must be 1 to "
-                              "%d printable ASCII characters without "
-                              "blanks", SCEP_SAN_MAX_LEN);
-    }
-
-    rc = -1;
-    gens = sk_GENERAL_NAME_new_null();
-    gen = GENERAL_NAME_new();
-    ia5 = ASN1_IA5STRING_new();
-
-    if (gens == NULL || gen == NULL || ia5 == NULL
-        || !ASN1_STRING_set(ia5, profile->san_value, -1))
-    {
-        ASN1_IA5STRING_free(ia5);
-        GENERAL_NAME_free(gen);
-        goto done;
-    }
-
-    GENERAL_NAME_set0_value(gen, type, ia5);
-
-    if (!sk_GENERAL_NAME_push(gens, gen)) {
-        GENERAL_NAME_free(gen);
-        goto done;
-    }
-
-    if (X509V3_add1_i2d(exts, NID_subject_alt_name, gens, 0,
-                        X509V3_ADD_DEFAULT) == 1)
-    {
-        rc = 0;
-    }
-
-done:
-
+    rc = X509V3_add1_i2d(exts, NID_subject_alt_name, gens, 0,
+                         X509V3_ADD_DEFAULT);
     GENERAL_NAMES_free(gens);
 
-    if (rc != 0) {
-        scep_error_set(err, SCEP_ERR_INTERNAL, "san_value",
-                       "cannot encode the subject alternative name");
+    if (rc != 1) {
+        scep_error_set(err, SCEP_ERR_INTERNAL, "subject_alt_name",
+                       "cannot encode the subject alternative names");
         scep_error_add_openssl(err);
+        return -1;
     }
 
-    return rc;
+    return 0;
 }
 
 
@@ -187,7 +121,8 @@ scep_csr_add_challenge(X509_REQ *req, const char *challenge,
 
 X509_REQ *
 scep_csr_build(const scep_profile_t *profile, EVP_PKEY *key,
-    const X509_NAME *subject, const char *challenge, scep_error_t *err)
+    const X509_NAME *subject, const scep_sans_t *sans, const char *challenge,
+    scep_error_t *err)
 {
     X509_REQ                  *req;
     STACK_OF(X509_EXTENSION)  *exts;
@@ -213,7 +148,7 @@ scep_csr_build(const scep_profile_t *profile, EVP_PKEY *key,
         goto failed;
     }
 
-    if (scep_csr_add_san(&exts, profile, err) != 0
+    if (scep_csr_add_sans(&exts, sans, err) != 0
         || scep_csr_add_key_usage(&exts, profile->key_usage, err) != 0)
     {
         goto failed;

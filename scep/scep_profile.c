@@ -24,8 +24,6 @@ static int scep_profile_not_for(const char *field, const char *kind,
     const char *used_by, scep_error_t *err);
 static int scep_profile_check_server(const scep_profile_t *p,
     scep_error_t *err);
-static int scep_profile_check_san(const scep_profile_t *p,
-    scep_error_t *err);
 static int scep_profile_check_key(const scep_profile_t *p,
     scep_error_t *err);
 static int scep_profile_check_tls(const scep_profile_t *p,
@@ -50,7 +48,6 @@ scep_profile_init(scep_profile_t *p, const char *name)
     p->challenge = SCEP_CHALLENGE_NONE;
     p->challenge_auth = SCEP_HTTP_AUTH_BASIC;
     p->challenge_lifetime_s = -1;
-    p->san_type = SCEP_SAN_NONE;
     p->key_bits = SCEP_KEY_BITS_DEFAULT;
     p->digest = SCEP_DIGEST_SHA256;
     p->key_usage = SCEP_KU_DIGITAL_SIGNATURE | SCEP_KU_KEY_ENCIPHERMENT;
@@ -68,6 +65,7 @@ scep_profile_init(scep_profile_t *p, const char *name)
 int
 scep_profile_validate(scep_profile_t *p, scep_error_t *err)
 {
+    scep_san_tpl_t      *san;
     scep_subject_tpl_t  *tpl;
 
     scep_profile_release(p);
@@ -94,19 +92,26 @@ scep_profile_validate(scep_profile_t *p, scep_error_t *err)
         return -1;
     }
 
-    if (scep_profile_check_san(p, err) != 0
-        || scep_profile_check_key(p, err) != 0
+    san = scep_san_parse(p->sans, p->nsans, err);
+    if (san == NULL) {
+        scep_subject_free(tpl);
+        return -1;
+    }
+
+    if (scep_profile_check_key(p, err) != 0
         || scep_profile_check_tls(p, err) != 0
         || scep_profile_check_timeouts(p, err) != 0
         || scep_profile_check_polling(p, err) != 0
         || scep_profile_check_proxy(p, err) != 0
         || scep_profile_check_trust(p, err) != 0)
     {
+        scep_san_tpl_free(san);
         scep_subject_free(tpl);
         return -1;
     }
 
     p->subject_tpl = tpl;
+    p->san_tpl = san;
 
     return 0;
 }
@@ -118,6 +123,11 @@ scep_profile_release(scep_profile_t *p)
     if (p->subject_tpl != NULL) {
         scep_subject_free(p->subject_tpl);
         p->subject_tpl = NULL;
+    }
+
+    if (p->san_tpl != NULL) {
+        scep_san_tpl_free(p->san_tpl);
+        p->san_tpl = NULL;
     }
 }
 
@@ -370,83 +380,6 @@ scep_profile_check_server(const scep_profile_t *p, scep_error_t *err)
                                   "ca_ident must be printable ASCII; byte "
                                   "%zu is not", i + 1);
         }
-    }
-
-    return 0;
-}
-
-
-static int
-scep_profile_check_san(const scep_profile_t *p, scep_error_t *err)
-{
-    const char  *type, *v;
-
-    v = p->san_value;
-
-    if ((unsigned) p->san_type > SCEP_SAN_URI) {
-        return scep_error_set(err, SCEP_ERR_CONFIG, "subject_alt_name",
-                              "subject_alt_name has an unknown type %d",
-                              (int) p->san_type);
-    }
-
-    type = scep_san_type_name(p->san_type);
-
-    if (p->san_type == SCEP_SAN_NONE) {
-        if (v != NULL) {
-            return scep_error_set(err, SCEP_ERR_CONFIG, "subject_alt_name",
-                                  "subject_alt_name none takes no value");
-        }
-
-        return 0;
-    }
-
-    if (v == NULL || v[0] == '\0') {
-        return scep_error_set(err, SCEP_ERR_CONFIG, "subject_alt_name",
-                              "subject_alt_name %s needs a value", type);
-    }
-
-    if (strnlen(v, SCEP_SAN_MAX_LEN + 1) > SCEP_SAN_MAX_LEN) {
-        return scep_error_set(err, SCEP_ERR_CONFIG, "subject_alt_name",
-                              "subject_alt_name is longer than %d bytes",
-                              SCEP_SAN_MAX_LEN);
-    }
-
-    if (scep_has_dollar_word(v)) {
-        return scep_error_set(err, SCEP_ERR_CONFIG, "subject_alt_name",
-                              "subject_alt_name takes static values only: "
-                              "tokens such as $USERNAME are not allowed");
-    }
-
-    switch (p->san_type) {
-
-    case SCEP_SAN_RFC822:
-        if (!scep_is_mailbox(v)) {
-            return scep_error_set(err, SCEP_ERR_CONFIG, "subject_alt_name",
-                                  "subject_alt_name rfc822 must be an email "
-                                  "address such as vpn@example.com");
-        }
-
-        break;
-
-    case SCEP_SAN_DNS:
-        if (!scep_is_host_name(v, strlen(v), 1)) {
-            return scep_error_set(err, SCEP_ERR_CONFIG, "subject_alt_name",
-                                  "subject_alt_name dns must be a host name "
-                                  "of letters, digits, \"-\" and \".\", "
-                                  "optionally starting with \"*.\"");
-        }
-
-        break;
-
-    default: /* SCEP_SAN_URI */
-        if (!scep_is_uri(v)) {
-            return scep_error_set(err, SCEP_ERR_CONFIG, "subject_alt_name",
-                                  "subject_alt_name uri must start with a "
-                                  "scheme such as https: or urn: and hold "
-                                  "no spaces or non-ASCII characters");
-        }
-
-        break;
     }
 
     return 0;

@@ -12,14 +12,16 @@
 
 #include "scep_error.h"
 #include "scep_keyring.h"
+#include "scep_san.h"
 #include "scep_settings.h"
 #include "scep_subject.h"
 
 
 /*
  * Strings are NUL-terminated and owned by whoever filled the profile; the
- * core never frees them.  The parsed subject template is owned by the
- * profile and released by scep_profile_release().
+ * core never frees them.  The parsed subject and subject alternative
+ * name templates are owned by the profile and released by
+ * scep_profile_release().
  */
 typedef struct {
     const char             *name;
@@ -45,8 +47,10 @@ typedef struct {
     const char             *subject;              /* template text */
     scep_subject_tpl_t     *subject_tpl;          /* parsed by validate */
 
-    scep_san_type_t         san_type;
-    const char             *san_value;
+    /* subject_alt_name, in order: templates, parsed by validate */
+    scep_san_conf_t         sans[SCEP_SANS_MAX];
+    size_t                  nsans;
+    scep_san_tpl_t         *san_tpl;
 
     int                     key_bits;
     scep_digest_t           digest;
@@ -95,7 +99,8 @@ typedef struct {
 void scep_profile_init(scep_profile_t *p, const char *name);
 
 /*
- * Checks one profile as a whole and parses its subject template.  On
+ * Checks one profile as a whole and parses its subject and subject
+ * alternative name templates.  On
  * failure, err->field names the setting at fault (the directive's name;
  * "challenge_password_file" when the password was read from a file) and
  * nothing is left allocated.  Problems are reported one at a time, in the

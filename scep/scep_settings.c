@@ -51,6 +51,7 @@ static const scep_word_t  scep_san_types[] = {
     { "rfc822", SCEP_SAN_RFC822 },
     { "dns", SCEP_SAN_DNS },
     { "uri", SCEP_SAN_URI },
+    { "upn", SCEP_SAN_UPN },
     { NULL, 0 }
 };
 
@@ -130,7 +131,8 @@ scep_parse_san_type(const char *s, scep_san_type_t *out, scep_error_t *err)
     int  v;
 
     if (scep_parse_word(scep_san_types, s, &v, "subject_alt_name",
-                        "subject_alt_name type", "none, rfc822, dns or uri",
+                        "subject_alt_name type",
+                        "none, rfc822, dns, uri or upn",
                         err)
         != 0)
     {

@@ -36,7 +36,8 @@ typedef enum {
     SCEP_SAN_NONE = 0,
     SCEP_SAN_RFC822,
     SCEP_SAN_DNS,
-    SCEP_SAN_URI
+    SCEP_SAN_URI,
+    SCEP_SAN_UPN                /* otherName 1.3.6.1.4.1.311.20.2.3 */
 } scep_san_type_t;
 
 typedef enum {
@@ -75,6 +76,7 @@ typedef enum {
 
 #define SCEP_URL_MAX_LEN           2048
 #define SCEP_SAN_MAX_LEN           1024
+#define SCEP_SANS_MAX              8
 
 #define SCEP_CONNECT_TIMEOUT_DEFAULT_MS  5000
 #define SCEP_TIMEOUT_DEFAULT_MS          30000

@@ -137,9 +137,14 @@ static const scep_token_t  scep_tokens[] = {
       "no email address was found for the user" },
     { "HOSTID", SCEP_TOKEN_HOSTID, "the agent sent no host-id" },
     { "UDID", SCEP_TOKEN_UDID, "the agent sent no UDID" },
+    { "SID", SCEP_TOKEN_SID,
+      "the user has no objectSid (only Active Directory accounts have "
+      "one)" },
+    { "UPN", SCEP_TOKEN_UPN, "the user has no userPrincipalName" },
 };
 
-#define SCEP_TOKEN_LIST  "$USERNAME, $EMAILADDRESS, $HOSTID or $UDID"
+#define SCEP_TOKEN_LIST  "$USERNAME, $EMAILADDRESS, $SID, $UPN, $HOSTID " \
+                         "or $UDID"
 
 
 scep_subject_tpl_t *
@@ -874,9 +879,55 @@ scep_subject_value(const scep_subject_values_t *values, unsigned bit)
 
     case SCEP_TOKEN_UDID:
         return values->udid;
+
+    case SCEP_TOKEN_SID:
+        return values->sid;
+
+    case SCEP_TOKEN_UPN:
+        return values->upn;
     }
 
     return NULL;
+}
+
+
+unsigned
+scep_token_by_word(const char *word, size_t len)
+{
+    const scep_token_t  *tok;
+
+    tok = scep_subject_token_by_word(word, len);
+
+    return tok != NULL ? tok->bit : 0;
+}
+
+
+const char *
+scep_token_name(unsigned bit)
+{
+    const scep_token_t  *tok;
+
+    tok = scep_subject_token_by_bit(bit);
+
+    return tok != NULL ? tok->name : "";
+}
+
+
+const char *
+scep_token_value(const scep_subject_values_t *values, unsigned bit)
+{
+    return scep_subject_value(values, bit);
+}
+
+
+const char *
+scep_token_absent(unsigned bit)
+{
+    const scep_token_t  *tok;
+
+    tok = scep_subject_token_by_bit(bit);
+
+    return tok != NULL ? tok->absent : "it has no value";
 }
 
 

@@ -21,6 +21,8 @@
 #define SCEP_TOKEN_EMAILADDRESS  0x02
 #define SCEP_TOKEN_HOSTID        0x04
 #define SCEP_TOKEN_UDID          0x08
+#define SCEP_TOKEN_SID           0x10
+#define SCEP_TOKEN_UPN           0x20
 
 /* RFC 5280, ub-common-name: a CN holds at most 64 characters. */
 #define SCEP_CN_MAX_CHARS        64
@@ -35,11 +37,18 @@
 
 typedef struct scep_subject_tpl_s  scep_subject_tpl_t;
 
+/*
+ * A user's values: username, email, sid (Active Directory's objectSid
+ * as "S-1-5-21-..."), upn (the userPrincipalName) from the directory;
+ * hostid and udid from the agent.  NULL: the user has none.
+ */
 typedef struct {
     const char  *username;
     const char  *email;
     const char  *hostid;
     const char  *udid;
+    const char  *sid;
+    const char  *upn;
 } scep_subject_values_t;
 
 
@@ -49,7 +58,8 @@ typedef struct {
  * Attribute names are case-insensitive; static values may escape
  * , + = \ " ; < > # $ and space with a backslash and are trimmed of
  * unescaped surrounding spaces.  Exactly one CN; only the CN may use the
- * tokens $USERNAME, $EMAILADDRESS, $HOSTID and $UDID.  Static values are
+ * tokens $USERNAME, $EMAILADDRESS, $SID, $UPN, $HOSTID and $UDID.  Static
+ * values are
  * test-built here, so X.520 bounds (C is two letters, O at most 64...)
  * are configuration errors.  NULL with err (SCEP_ERR_CONFIG, field
  * "subject") set on any mistake.
@@ -62,8 +72,8 @@ void scep_subject_free(scep_subject_tpl_t *tpl);
 unsigned scep_subject_tokens(const scep_subject_tpl_t *tpl);
 
 /*
- * Finds the first of the four tokens in s, as a whole word ("$USERNAMES"
- * is not $USERNAME); returns its bit or 0.
+ * Finds the first of the tokens in s, as a whole word ("$USERNAMES" is
+ * not $USERNAME); returns its bit or 0.
  */
 unsigned scep_subject_find_token(const char *s);
 
@@ -84,6 +94,19 @@ int scep_subject_check_value(const char *v, size_t len, scep_error_t *err);
  */
 X509_NAME *scep_subject_render(const scep_subject_tpl_t *tpl,
     const scep_subject_values_t *values, scep_error_t *err);
+
+/*
+ * The tokens, for the other templates that take them (subject
+ * alternative names): the bit of "$word" (word without the '$', len
+ * bytes) or 0; a token's name ("USERNAME"), its value in values (NULL
+ * when there is none), and what completes "... is used by X but" when
+ * it is missing.
+ */
+unsigned scep_token_by_word(const char *word, size_t len);
+const char *scep_token_name(unsigned bit);
+const char *scep_token_value(const scep_subject_values_t *values,
+    unsigned bit);
+const char *scep_token_absent(unsigned bit);
 
 /* Number of RDNs in the template, for tests and logs. */
 size_t scep_subject_rdn_count(const scep_subject_tpl_t *tpl);

@@ -10,7 +10,11 @@ What Samba 4.17 (Debian 12) does, found by trying, and what follows:
 - Its LDAP ports cannot be chosen: 389 and 636, and the global catalog's
   3268 and 3269, on every interface address it binds.  An address that
   no interface has (127.0.0.2) gives "no network interfaces found".  So
-  one DC per machine at a time: start() refuses when a port is taken.
+  one DC per machine at a time: a DC instance holds a machine-wide lock
+  (flock on LOCK_PATH) from its first start() to remove(), and start()
+  waits for it up to LOCK_WAIT seconds, saying so; flock works across
+  network namespaces that share the file system.  A port taken all the
+  same (a DC started by other means) is refused at once.
 - samba-tool domain provision needs root (it chowns the sysvol:
   "Unable to chown a file on your filesystem"), and samba binds ports
   below 1024: the fixture skips the test when not root.
@@ -46,7 +50,9 @@ What Samba 4.17 (Debian 12) does, found by trying, and what follows:
 """
 
 import base64
+import fcntl
 import os
+import sys
 import shutil
 import subprocess
 import tempfile
@@ -61,6 +67,10 @@ LDBMODIFY = "/usr/bin/ldbmodify"
 
 HOST = "127.0.0.1"
 LDAP_PORTS = (389, 636, 3268, 3269)
+
+# one DC per machine: see the opening comment
+LOCK_PATH = "/tmp/ngx-scep-samba.lock"
+LOCK_WAIT = 600.0
 URL = f"ldaps://{HOST}"
 PLAIN_URL = f"ldap://{HOST}"
 
@@ -393,6 +403,58 @@ def make_template(path=None):
     return tpl
 
 
+# -- the machine-wide lock ---------------------------------------------------
+
+def _lock_holder(fd):
+    try:
+        return os.pread(fd, 200, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+
+
+def _say_stderr(line):
+    print(line, file=sys.stderr, flush=True)
+
+
+def take_lock(timeout=LOCK_WAIT, path=LOCK_PATH, say=None):
+    """The lock of Samba's fixed ports: returns its open descriptor (the
+    lock goes when it is closed, or the process ends), waiting up to
+    timeout seconds for another run's DC to end, and saying so through
+    say(line) (stderr by default)."""
+    say = say or _say_stderr
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        deadline = time.monotonic() + timeout
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                pass
+            if time.monotonic() >= deadline:
+                raise procs.StartError(
+                    f"samba: {path} is still held after {timeout:.0f} s "
+                    f"({_lock_holder(fd) or 'holder unknown'}): another "
+                    "test run's DC holds Samba's fixed ports")
+            if not told:
+                say(f"samba: waiting up to {timeout:.0f} s for {path}, "
+                    f"held by {_lock_holder(fd) or 'another process'}: one "
+                    "DC per machine (fixed ports 389, 636, 3268, 3269)")
+                told = True
+            time.sleep(0.5)
+        if told:
+            waited = timeout - (deadline - time.monotonic())
+            say(f"samba: {path} taken after {waited:.0f} s of waiting")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} ({' '.join(sys.argv)[:120]}) "
+                  f"since {time.strftime('%H:%M:%S')}\n".encode(), 0)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 # -- the DC ------------------------------------------------------------------
 
 class SambaDC(procs.Service):
@@ -401,9 +463,10 @@ class SambaDC(procs.Service):
     name = "samba"
     what = "LDAPS rootDSE search"
 
-    def __init__(self, template, workdir=None):
+    def __init__(self, template, workdir=None, say=None):
         super().__init__()
         self.template = template
+        self.say = say
         self.dir = workdir or tempfile.mkdtemp(prefix="samba-", dir="/tmp")
         self.log_path = os.path.join(self.dir, "samba.log")
         self.url = URL
@@ -423,6 +486,8 @@ class SambaDC(procs.Service):
         os.makedirs(os.path.join(self.dir, "run"), exist_ok=True)
         self.timings["copy"] = time.monotonic() - start
         self.ca_file = os.path.join(self.dir, "private", "tls", "ca.pem")
+        self.lock_fd = None
+        self.timings["lock wait"] = 0.0
 
     def _argv(self):
         # -i: foreground, log to stdout; single: one process to stop
@@ -430,15 +495,34 @@ class SambaDC(procs.Service):
                 "--debuglevel=1"]
 
     def start(self, timeout=60.0, detached=False):
-        taken = [p for p in LDAP_PORTS if not ports.is_free(p)]
-        if taken:
-            raise procs.StartError(
-                f"samba: port(s) {', '.join(map(str, taken))} on {HOST} "
-                "are taken.  Samba's LDAP ports are fixed (389, 636, 3268, "
-                "3269): another DC (another test run?) is running")
-        begin = time.monotonic()
-        super().start(timeout=timeout, detached=detached)
-        self.timings["start"] = time.monotonic() - begin
+        """Starts the DC, first taking the machine's lock (kept across a
+        stop() and a start() again, until remove())."""
+        first = self.lock_fd is None
+        if first:
+            begin = time.monotonic()
+            self.lock_fd = take_lock(say=self.say)
+            self.timings["lock wait"] = time.monotonic() - begin
+        try:
+            # the last holder's DC may be ending still (its run was killed)
+            deadline = time.monotonic() + 15.0
+            while True:
+                taken = [p for p in LDAP_PORTS if not ports.is_free(p)]
+                if not taken or time.monotonic() >= deadline:
+                    break
+                time.sleep(0.1)
+            if taken:
+                raise procs.StartError(
+                    f"samba: port(s) {', '.join(map(str, taken))} on "
+                    f"{HOST} are taken although {LOCK_PATH} is ours.  "
+                    "Samba's LDAP ports are fixed (389, 636, 3268, 3269): "
+                    "another DC, not started by this harness, is running")
+            begin = time.monotonic()
+            super().start(timeout=timeout, detached=detached)
+            self.timings["start"] = time.monotonic() - begin
+        except BaseException:
+            if first:
+                self.release()
+            raise
         return self
 
     def stop(self, timeout=10.0):
@@ -446,10 +530,19 @@ class SambaDC(procs.Service):
         for port in LDAP_PORTS:
             ports.wait_closed(port, timeout=5.0)
 
+    def release(self):
+        """Gives the machine's lock back (the DC must be stopped)."""
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)
+            self.lock_fd = None
+
     def remove(self):
-        """Stops the DC and deletes its directory."""
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        """Stops the DC, gives the lock back and deletes its directory."""
+        try:
+            self.stop()
+        finally:
+            self.release()
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- the OpenLDAP command-line clients, over ldaps ---------------------
 
@@ -506,10 +599,11 @@ class SambaDC(procs.Service):
         return result.returncode == 0
 
 
-def start_dc(template=None):
-    """A DC from template (one made now when None), started."""
+def start_dc(template=None, say=None):
+    """A DC from template (one made now when None), started; say(line)
+    tells of a wait for the machine's lock (stderr by default)."""
     template = template or make_template()
-    dc = SambaDC(template)
+    dc = SambaDC(template, say=say)
     try:
         dc.start()
     except Exception:
@@ -536,9 +630,23 @@ if pytest is not None:
         shutil.rmtree(tpl.path, ignore_errors=True)
 
     @pytest.fixture(scope="session")
-    def samba_dc(samba_template):
+    def samba_dc(samba_template, request):
         """The session's DC (harness.samba.SambaDC), started; import it
         (with samba_template) into a test module to use it."""
-        dc = start_dc(samba_template)
+        plugins = request.config.pluginmanager
+        reporter = plugins.getplugin("terminalreporter")
+        capture = plugins.getplugin("capturemanager")
+
+        def say(line):
+            # past pytest's capture, which would hide a long wait
+            if reporter is None or capture is None:
+                _say_stderr(line)
+                return
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(line)
+        dc = start_dc(samba_template, say=say)
         yield dc
         dc.remove()
+        # what the one DC of the session cost
+        say("samba: " + ", ".join(f"{k} {v:.2f} s"
+                                  for k, v in dc.timings.items()))

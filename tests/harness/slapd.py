@@ -36,7 +36,7 @@ argsfile {dir}/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload memberof
-
+{ppolicy_module}
 # Who may see what.  The rootDSE is public (the readiness probe reads it
 # anonymously); passwords may only be used to bind; the portal's service
 # account reads every entry, a user reads their own; anonymous clients see
@@ -60,7 +60,7 @@ access to *
     by self read
     by * none
 
-overlay memberof
+{ppolicy_overlay}overlay memberof
 memberof-group-oc groupOfNames
 memberof-member-ad member
 memberof-memberof-ad memberOf
@@ -74,7 +74,9 @@ class Slapd(procs.Service):
     name = "slapd"
     what = "rootDSE search"
 
-    def __init__(self, workdir, port=None):
+    def __init__(self, workdir, port=None, ppolicy=False):
+        """ppolicy: with the password policy overlay (policies per user,
+        none by default; a lock told in the control)."""
         super().__init__()
         self.dir = str(workdir)
         self.port = port or free_port()
@@ -91,7 +93,10 @@ class Slapd(procs.Service):
             f.write(CONF_TEMPLATE.format(
                 schema=SCHEMA_DIR, project_schema=PROJECT_SCHEMA,
                 dir=self.dir, base=self.base_dn, root_dn=self.admin_dn,
-                root_pw=self.admin_password, service_dn=self.service_dn))
+                root_pw=self.admin_password, service_dn=self.service_dn,
+                ppolicy_module="moduleload ppolicy\n" if ppolicy else "",
+                ppolicy_overlay=("overlay ppolicy\nppolicy_use_lockout\n\n"
+                                 if ppolicy else "")))
 
     # -- life cycle ------------------------------------------------------
 
@@ -168,11 +173,12 @@ class Slapd(procs.Service):
         return result.returncode == 0
 
 
-def start_seeded(workdir, port=None, detached=False):
+def start_seeded(workdir, port=None, detached=False, ppolicy=False):
     """A fresh directory in workdir (wiped first), started and seeded."""
     shutil.rmtree(workdir, ignore_errors=True)
     os.makedirs(workdir)
-    server = Slapd(workdir, port=port).start(detached=detached)
+    server = Slapd(workdir, port=port, ppolicy=ppolicy).start(
+        detached=detached)
     try:
         server.seed()
     except Exception:

@@ -283,6 +283,35 @@ def assert_issued(result, ca_cert_path, ca_cert):
 
 # -- push mode --------------------------------------------------------------
 
+def test_push_mode_names_made_for_the_user(nginx, slapd, scepserver,
+                                           run_agent):
+    """The profile's subject alternative names, filled with alice's values
+    by the portal, pushed in order, and requested as such by the agent: a
+    UPN otherName among them (micromdm's CA leaves otherNames out of what
+    it issues, Go's x509 having none; the CSR has it)."""
+    ca = scepserver
+    ou = unique("agent-names")
+    server = start_portal(nginx, slapd, push_profile(
+        ca, ou, subject_alt_name=[
+            "upn $USERNAME@corp.example.org", "rfc822 $EMAILADDRESS",
+            '"uri" "urn:vpn:$USERNAME:\\$1"', "dns vpn.example.org"]))
+    checkpoint = ca.checkpoint()
+
+    result = run_agent(server, "alice")
+
+    cert = assert_issued(result, ca.ca_cert_path, ca.ca_cert)
+    [csr] = ca.records(since=checkpoint)
+    assert csr["san"] == [["upn", "alice@corp.example.org"],
+                          ["rfc822", "alice@example.org"],
+                          ["uri", "urn:vpn:alice:$1"],
+                          ["dns", "vpn.example.org"]]
+    names = cert.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value
+    assert names.get_values_for_type(x509.RFC822Name) == ["alice@example.org"]
+    assert names.get_values_for_type(x509.UniformResourceIdentifier) == \
+        ["urn:vpn:alice:$1"]
+
+
 def test_push_mode_enrolls_with_micromdm(nginx, slapd, scepserver_otp,
                                          run_agent):
     ca = scepserver_otp

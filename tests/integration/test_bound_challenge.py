@@ -532,3 +532,57 @@ def test_enroll_mode_binds_what_the_portal_asks_for(
                      r'O=Example"', verifier.lines()[-1])
     assert scepserver.issued()[issued:][-1][1] == "/O=Example/OU=VPN/CN=bob"
     assert "challenge=bound" in server.error_log()
+
+
+def test_bound_challenge_binds_the_names_made_for_the_user(
+        nginx, slapd, scepserver, verifier, keys, enroll_probe):
+    """Subject alternative names made from the user's values (a UPN
+    otherName among them) are what the challenge grants: the portal's own
+    CSR in enroll mode passes the verifier; the pushed challenge with one
+    of those names, alone, does not."""
+    names = ["upn $USERNAME@corp.example.org", "rfc822 $EMAILADDRESS",
+             "uri urn:vpn:$USERNAME"]
+    extra = "".join(f"    subject_alt_name {n};\n" for n in names)
+    conf = ("".join(f"scep_key_file {k};\n" for k in [keys["new"]])
+            + portal.directory_block(slapd)
+            + portal.profile_block("staff", scep_url=scepserver.url,
+                                   challenge="bound", subject=STAFF,
+                                   mode="enroll").replace(
+                                       "}\n", extra + "}\n")
+            + portal.profile_block("pushed", scep_url=scepserver.url,
+                                   challenge="bound", subject=STAFF
+                                   ).replace("}\n", extra + "}\n")
+            + portal.portal_server(
+                "        scep_default_profile staff;\n"
+                "        scep_group_profile contractors pushed;",
+                listen=("@PORT@ ssl;\n"
+                        "    ssl_certificate @TLS_CERT@;\n"
+                        "    ssl_certificate_key @TLS_KEY@")))
+    server = nginx(http=conf)
+    server.start()
+    verifier.use(keys["new"])
+    wait_until(lambda: 'scep_profile "staff": CA certificate' in
+               server.error_log(), 30, "the CA certificate",
+               alive=server.proc.running)
+    since = scepserver.checkpoint()
+
+    response = http.post_form(server.url(GETCONFIG, https=True),
+                              portal.login("alice"))
+    assert response.status == 200, response
+    assert b"<scep-certificate>" in response.body
+    assert re.search(r'accepted: profile=staff subject="CN=alice,OU=VPN,'
+                     r'O=Example"', verifier.lines()[-1])
+    [record] = scepserver.records(since=since)
+    assert record["san"] == [["upn", "alice@corp.example.org"],
+                             ["rfc822", "alice@example.org"],
+                             ["uri", "urn:vpn:alice"]]
+
+    # mallory (a contractor) is pushed a challenge for her names: a CSR
+    # with one of them only gets nothing
+    mallory = login(server, "mallory")
+    assert mallory.profile == "pushed"
+    rc, out = probe(enroll_probe, scepserver, mallory.challenge,
+                    username="mallory", san=("uri", "urn:vpn:mallory"))
+    assert rc == 3, out
+    assert "refused (11): the CSR's subject alternative names are not " \
+        "those" in verifier.lines()[-1]

@@ -30,6 +30,9 @@ DENIED = 'no-enroll'
 PROBE_SOURCES = ['tests/pki/challenge_probe.c', 'scep/scep_challenge.c',
                  'scep/scep_http.c', 'scep/scep_ndes.c', 'scep/scep_error.c',
                  'scep/scep_bound.c', 'scep/scep_bound_csr.c',
+                 'scep/scep_bound_grant.c', 'scep/scep_san.c',
+                 'scep/scep_subject.c', 'scep/scep_syntax.c',
+                 'scep/scep_settings.c', 'scep/scep_utf8.c',
                  'scep/scep_keyring.c', 'scep/scep_base64.c']
 
 

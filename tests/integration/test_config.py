@@ -16,10 +16,10 @@ EXAMPLES = os.path.join(REPO, "conf.example")
 
 # Files the examples name; nginx -t reads them, so they must exist.
 PLACEHOLDER_SECRETS = ["ldap-bind.password", "ndes.password",
-                       "admins-challenge.password"]
+                       "admins-challenge.password", "ad-bind.password"]
 PLACEHOLDER_KEYS = ["keys/2026-12.key"]
 PLACEHOLDER_PEMS = ["ldap-ca.pem", "pki-root.pem", "portal-client.crt",
-                    "portal-client.key"]
+                    "portal-client.key", "ad-ca.pem"]
 
 
 def test_examples_pass_nginx_t(nginx, module_path, tmp_path):
@@ -178,10 +178,25 @@ BAD = [
     ("unknown-attribute",
      mark(profile("").replace("O=Example", "XX=1"), "subject"),
      r'scep_profile "p": subject: .*"XX"'),
-    ("san-with-token",
-     mark(profile("    subject_alt_name rfc822 $EMAILADDRESS;"),
+    ("san-token-of-another-kind",
+     mark(profile("    subject_alt_name rfc822 $USERNAME;"),
           "subject_alt_name"),
-     r'scep_profile "p": subject_alt_name: .*token'),
+     r'scep_profile "p": subject_alt_name: subject_alt_name rfc822 must be '
+     r'an email address such as vpn@example.com; "\$USERNAME" does not make '
+     r'one of a user\'s values'),
+    ("san-unknown-token",
+     mark(profile("    subject_alt_name uri urn:x:$GUID;"),
+          "subject_alt_name"),
+     r'scep_profile "p": subject_alt_name: unknown token "\$GUID"'),
+    ("san-none-and-more",
+     mark(profile("    subject_alt_name none;\n"
+                  "    subject_alt_name upn $UPN;"), "upn"),
+     r'scep_profile "p": subject_alt_name: subject_alt_name none cannot be '
+     r'given with other'),
+    ("san-nine",
+     mark(profile("    subject_alt_name dns a.example;\n" * 8
+                  + "    subject_alt_name dns z.example;"), "z.example"),
+     r'scep_profile "p": subject_alt_name: at most 8 names are allowed'),
     ("san-type",
      mark(profile("    subject_alt_name ip 10.0.0.1;"), "subject_alt_name"),
      r'scep_profile "p": subject_alt_name: .*"ip"'),
@@ -287,6 +302,32 @@ BAD = [
      r'scep_directory "d": unknown directive "colour"'),
     ("directory-scope", mark(directory("    scope everywhere;"), "scope"),
      r'scep_directory "d": scope: .*"everywhere"'),
+    ("directory-type", mark(directory("    type novell;"), "type"),
+     r'scep_directory "d": type: type "novell" is not one of '
+     r'active_directory, openldap, generic'),
+    ("directory-tokengroups-openldap",
+     mark(directory("    type openldap;\n    groups tokengroups;"),
+          "groups"),
+     r'scep_directory "d": groups tokengroups is Active Directory\'s'),
+    ("directory-range-size-openldap",
+     mark(directory("    type openldap;\n    range_size 500;"),
+          "range_size"),
+     r'scep_directory "d": range_size is Active Directory\'s'),
+    ("directory-range-size-large",
+     mark(directory("    type ad;\n    range_size 200000;"), "range_size"),
+     r'scep_directory "d": range_size must be between 0 .* and 100000'),
+    ("directory-domain-name",
+     mark(directory("    type ad;\n    domains CORP corp..example;"),
+          "domains"),
+     r'scep_directory "d": domains "corp..example" is neither a NetBIOS'),
+    ("directory-password-policy",
+     mark(directory("    password_policy yes;"), "password_policy"),
+     r'scep_directory "d": password_policy: use "on" or "off"'),
+    ("directory-bind-dn-form",
+     mark(directory("").replace('"cn=portal,dc=example,dc=org"',
+                                '"@corp.example.test"'), "bind_dn"),
+     r'scep_directory "d": bind_dn "@corp.example.test" is not a DN, a '
+     r'user@domain name or a DOMAIN.user name'),
     ("proxy-without-url",
      block_start(profile("    mode proxy;"), "scep_profile"),
      r'scep_profile "p": proxy_url: mode proxy needs proxy_url'),
@@ -447,3 +488,94 @@ def test_bad_config_is_refused(nginx, http, pattern):
     assert len(marked) == 1
     want = written.index(server.expand(marked[0][:-len(MARK)])) + 1
     assert message.endswith(f"nginx.conf:{want}"), message
+
+
+AD_DIRECTORY = """\
+scep_directory corp {
+    type            active_directory;
+    url             ldaps://dc1.corp.example.test;
+    bind_dn         %s;
+    bind_password   secret;
+    base_dn         "DC=corp,DC=example,DC=test";
+%s
+}
+"""
+
+
+@pytest.mark.parametrize("bind_dn", [
+    '"CN=svc-portal,OU=Service Accounts,DC=corp,DC=example,DC=test"',
+    "svc-portal@corp.example.test", "'CORP\\svc-portal'"])
+def test_active_directory_settings_pass(nginx, bind_dn):
+    """type, domains, range_size, password_policy and groups tokengroups
+    are accepted, and so is a service account named as AD takes it."""
+    server = nginx(http=AD_DIRECTORY % (bind_dn, """\
+    domains         CORP corp.example.test;
+    groups          tokengroups;
+    range_size      1000;
+    password_policy off;
+    max_groups      5000;"""))
+    ok, output = server.test()
+    assert ok, output
+    assert "[warn]" not in output, output
+
+
+def warn_lines(output):
+    return [line for line in output.splitlines() if "[warn]" in line]
+
+
+def line_of(server, needle):
+    with open(server.conf_path) as conf:
+        for number, line in enumerate(conf, 1):
+            if needle in line:
+                return number
+    raise AssertionError(needle)
+
+
+def test_directory_warnings_name_their_directive(nginx):
+    """What nginx -t accepts but an admin should write down is a [warn]
+    line of its own, at the line of the directive it names."""
+    server = nginx(http=AD_DIRECTORY.replace(
+        "ldaps://dc1.corp.example.test", "ldap://dc1.corp.example.test")
+        % ("svc-portal@corp.example.test", ""))
+    ok, output = server.test()
+    assert ok, output
+    warns = warn_lines(output)
+    assert len(warns) == 2, output
+    assert re.search(r'scep_directory "corp": domains is not set: '
+                     r'DOMAIN\\user and user@domain logins are searched as '
+                     r'typed; .* in .*nginx.conf:%d$'
+                     % line_of(server, "scep_directory corp"), warns[0])
+    assert re.search(r'scep_directory "corp": url is a plain ldap:// url '
+                     r'without starttls: Active Directory and Samba refuse '
+                     r'simple binds that are not protected; use ldaps:// or '
+                     r'starttls on in .*nginx.conf:%d$'
+                     % line_of(server, "url "), warns[1])
+
+    # a generic directory: the attribute and group filter it assumed
+    server = nginx(http=directory("    groups search;"))
+    ok, output = server.test()
+    assert ok, output
+    warns = warn_lines(output)
+    assert len(warns) == 2, output
+    assert re.search(r'scep_directory "d": username_attribute is not set: '
+                     r'uid is assumed; .* in .*nginx.conf:%d$'
+                     % line_of(server, "scep_directory d"), warns[0])
+    assert re.search(r'scep_directory "d": group_filter is not set: .*finds '
+                     r'no Active Directory group .* in .*nginx.conf:%d$'
+                     % line_of(server, "scep_directory d"), warns[1])
+
+    # written down: nothing to say
+    server = nginx(http=directory("    username_attribute uid;"))
+    ok, output = server.test()
+    assert ok and not warn_lines(output), output
+
+
+def test_subject_alt_names_with_the_users_values_pass(nginx):
+    server = nginx(http=profile("""\
+    subject_alt_name upn $UPN;
+    subject_alt_name uri tag:microsoft.com,2022-09-14:sid:$SID;
+    subject_alt_name rfc822 $EMAILADDRESS;
+    subject_alt_name dns $HOSTID.devices.example.org;
+    subject_alt_name uri "urn:price:\\$1";"""))
+    ok, output = server.test()
+    assert ok, output

@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.x509.oid import NameOID
 
-from harness import REPO, directory, http, procs, scepclient
+from harness import REPO, directory, http, procs, samba, scepclient
 from harness.directory import USERS, group_dn
 from harness.nginx import Nginx
 
@@ -226,6 +226,61 @@ def test_scepserver_pause_and_resume(scepserver):
     status, _, body = http.get(scepserver.url + "?operation=GetCACaps")
     assert status == 200
     assert b"SHA-256" in body
+
+
+# -- samba's machine-wide lock ------------------------------------------
+
+TAKE_LOCK = """
+import sys, time
+sys.path.insert(0, %r)
+from harness import samba, procs
+try:
+    fd = samba.take_lock(timeout=float(sys.argv[2]), path=sys.argv[1],
+                         say=lambda line: print(line, flush=True))
+except procs.StartError as e:
+    print("refused:", e, flush=True)
+    sys.exit(3)
+print("taken", flush=True)
+"""
+
+
+def test_samba_lock_waits_says_so_and_times_out(tmp_path):
+    """Two test runs never run two DCs: the second waits for the first
+    (another process, as another run is), then gives up with a reason."""
+    path = str(tmp_path / "samba.lock")
+    script = TAKE_LOCK % os.path.join(REPO, "tests")
+    held = samba.take_lock(timeout=1, path=path, say=pytest.fail)
+    try:
+        result = subprocess.run(["/usr/bin/python3", "-c", script, path,
+                                 "1.5"], capture_output=True, text=True,
+                                timeout=30)
+        assert result.returncode == 3, result.stdout + result.stderr
+        assert f"samba: waiting up to 2 s for {path}, held by pid " \
+            f"{os.getpid()}" in result.stdout
+        assert "refused: samba: " + path + " is still held after 2 s" \
+            in result.stdout
+    finally:
+        os.close(held)
+    result = subprocess.run(["/usr/bin/python3", "-c", script, path, "1"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "taken\n"          # no wait, nothing said
+
+
+def test_samba_lock_is_handed_to_the_waiter(tmp_path):
+    path = str(tmp_path / "samba.lock")
+    script = TAKE_LOCK % os.path.join(REPO, "tests")
+    held = samba.take_lock(timeout=1, path=path)
+    waiter = subprocess.Popen(["/usr/bin/python3", "-c", script, path,
+                               "60"], stdout=subprocess.PIPE, text=True)
+    try:
+        line = waiter.stdout.readline()
+        assert line.startswith(f"samba: waiting up to 60 s for {path}")
+    finally:
+        os.close(held)
+    out, _ = waiter.communicate(timeout=30)
+    assert waiter.returncode == 0
+    assert f"{path} taken after" in out and out.endswith("taken\n")
 
 
 # -- nginx --------------------------------------------------------------

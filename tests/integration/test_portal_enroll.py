@@ -751,6 +751,44 @@ def admin_post(server, fields):
                         timeout=60)
 
 
+def test_scep_admin_names_from_the_form(nginx, slapd, scepserver):
+    """The profile's subject alternative names, filled from the form's
+    fields as a login fills them from the directory: sid and upn too."""
+    ou = unit("manual-names")
+    sid = "S-1-5-21-1004336348-1177238915-682003330-1105"
+    server = start_portal(
+        nginx, slapd,
+        enroll_profile(scepserver.url, f"O=Example,OU={ou},CN=$USERNAME",
+                       subject_alt_name=[
+                           "upn $UPN",
+                           "uri tag:microsoft.com,2022-09-14:sid:$SID",
+                           "dns $HOSTID.devices.example.org"]))
+    checkpoint = scepserver.checkpoint()
+
+    response = admin_post(server, {
+        "name": "kiosk-7", "profile": "staff", "username": "kiosk-7",
+        "upn": "kiosk-7@corp.example.org", "sid": sid, "host-id": "k7"})
+    assert response.status == 201, response
+    [record] = scepserver.records(since=checkpoint)
+    assert record["san"] == [
+        ["upn", "kiosk-7@corp.example.org"],
+        ["uri", "tag:microsoft.com,2022-09-14:sid:" + sid],
+        ["dns", "k7.devices.example.org"]]
+
+    # a value its name cannot hold, or none: 400, the CA never asked
+    for fields, message in (
+            ({"upn": "no-suffix", "sid": sid, "host-id": "k8"},
+             "subject_alt_name upn must be a user principal name"),
+            ({"upn": "k8@corp.example.org", "host-id": "k8"},
+             "$SID is used by subject_alt_name but the user has no "
+             "objectSid")):
+        refused = admin_post(server, {"name": "kiosk-8", "profile": "staff",
+                                      "username": "kiosk-8", **fields})
+        assert refused.status == 400, refused
+        assert json.loads(refused.body)["error"].startswith(message)
+    assert len(scepserver.records(since=checkpoint)) == 1
+
+
 def test_manual_certificate_through_scep_admin(nginx, slapd, scepserver):
     ou = unit("manual")
     server = start_portal(

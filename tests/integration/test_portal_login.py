@@ -3,7 +3,6 @@ mail attributes, subject tokens, and every error an agent can get."""
 
 import re
 import urllib.parse
-import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -66,15 +65,19 @@ def test_user_with_mail_gets_it_in_cn(nginx, slapd):
     assert doc.findtext("./scep/ca-ident") == "test-ca"
 
 
+def entry_uuid(slapd, dn):
+    [(_, attrs)] = slapd.search(dn, scope="base", attrs=["entryUUID"])
+    return attrs["entryUUID"][0]
+
+
 def test_user_without_mail_gets_a_stable_unique_id(nginx, slapd):
     server = start_portal(nginx, slapd, profiles=email_profile())
     first = subject_cn(getconfig(server, portal.login("bob")))
     second = subject_cn(getconfig(server, portal.login("bob")))
-    # RFC 4122 version 5 of the lower-cased DN in the portal's namespace,
-    # as the README documents it: Python's uuid module agrees
-    namespace = uuid.UUID("4e2b8c51-0d6a-4f93-a17e-5c2039d486fb")
-    assert first == str(uuid.uuid5(namespace,
-                                   directory.USERS["bob"]["dn"].lower()))
+    # the entry's own id (RFC 4530 entryUUID), as the README documents it
+    assert first == entry_uuid(slapd, directory.USERS["bob"]["dn"])
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                        r"[0-9a-f]{12}", first)
     assert first == second
 
     # the id survives a restart of the portal, and another user without
@@ -83,7 +86,32 @@ def test_user_without_mail_gets_a_stable_unique_id(nginx, slapd):
                          directory_overrides={"mail_attributes": "mail"})
     assert subject_cn(getconfig(other, portal.login("bob"))) == first
     dave = subject_cn(getconfig(other, portal.login("dave")))
-    assert re.fullmatch(r"[0-9a-f-]{36}", dave) and dave != first
+    assert dave == entry_uuid(slapd, directory.USERS["dave"]["dn"])
+    assert dave != first
+
+
+def test_renamed_user_keeps_the_mailless_id(nginx, slapd):
+    """A rename (modrdn) or a move keeps entryUUID, and so the id."""
+    dn = f"uid=renamee,{directory.PEOPLE_DN}"
+    renamed = f"uid=renamed,{directory.PEOPLE_DN}"
+    slapd.ldap_tool("ldapadd", [], bind=slapd.root_bind, stdin=(
+        f"dn: {dn}\nobjectClass: inetOrgPerson\nuid: renamee\n"
+        "cn: Renamee\nsn: Renamee\nuserPassword: renamee-Secret1\n"))
+    try:
+        server = start_portal(nginx, slapd, profiles=email_profile())
+        form = dict(portal.login("bob"), passwd="renamee-Secret1")
+        before = subject_cn(getconfig(server, dict(form, user="renamee")))
+        slapd.ldap_tool("ldapmodrdn", ["-r", dn, "uid=renamed"],
+                        bind=slapd.root_bind)
+        response = getconfig(server, dict(form, user="renamed"))
+        assert subject_cn(response) == before
+        assert before == entry_uuid(slapd, renamed)
+        # the old name is gone
+        assert getconfig(server, dict(form, user="renamee")).status == 512
+    finally:
+        for name in (dn, renamed):
+            slapd.ldap_tool("ldapdelete", [name], bind=slapd.root_bind,
+                            check=False)
 
 
 def test_first_of_several_mail_values(nginx, slapd):

@@ -50,8 +50,8 @@ main(int argc, char **argv)
     scep_error_clear(&err);
 
     if (scep_http_global_init(&err) != 0
-        || scep_challenge_obtain(&profile, NULL, password, sizeof(password),
-                                 &err)
+        || scep_challenge_obtain(&profile, NULL, NULL, password,
+                                 sizeof(password), &err)
            != 0)
     {
         printf("error %s field=%s: %s\n", scep_code_name(err.code),

@@ -21,7 +21,8 @@ Records (for the tests' assertions)
       challenge_sha256  lower-case hex SHA-256 of the challengePassword
                       (UTF-8), or null; the password itself is never stored,
       san             [[type, value], ...], type one of rfc822, dns, uri,
-                      ip, dirname, other,
+                      ip, dirname, upn (the user principal name otherName,
+                      its text), other (another otherName: its OID),
       key_usage       {"digital_signature": bool, ...} or null when the CSR
                       asks for no key usage; key_usage_critical,
       extensions      dotted OIDs of every requested extension,
@@ -87,7 +88,28 @@ def attr_name(attribute):
     return attribute.oid.dotted_string if name == "Unknown OID" else name
 
 
+UPN_OID = "1.3.6.1.4.1.311.20.2.3"
+
+
+def upn_value(other):
+    """The UTF8String of a UPN otherName (DER: 0c, length, text)."""
+    der = other.value
+    if len(der) < 2 or der[0] != 0x0c:
+        return None
+    if der[1] < 0x80:
+        start, length = 2, der[1]
+    else:
+        n = der[1] & 0x7f
+        start, length = 2 + n, int.from_bytes(der[2:2 + n], "big")
+    text = der[start:start + length]
+    return text.decode("utf-8") if len(text) == length else None
+
+
 def describe_san(name):
+    if isinstance(name, x509.OtherName):
+        if name.type_id.dotted_string == UPN_OID and upn_value(name):
+            return ["upn", upn_value(name)]
+        return ["other", name.type_id.dotted_string]
     kinds = ((x509.RFC822Name, "rfc822"), (x509.DNSName, "dns"),
              (x509.UniformResourceIdentifier, "uri"),
              (x509.IPAddress, "ip"), (x509.DirectoryName, "dirname"))

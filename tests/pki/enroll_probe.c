@@ -276,6 +276,7 @@ probe_enroll(probe_t *pr, const scep_ca_t *ca)
     X509                *cert;
     X509_NAME           *subject;
     EVP_PKEY            *key;
+    scep_sans_t          sans;
     scep_error_t         err;
     scep_transaction_t  *pending;
 
@@ -285,16 +286,24 @@ probe_enroll(probe_t *pr, const scep_ca_t *ca)
         return probe_fail(&err);
     }
 
-    key = scep_key_generate(pr->profile.key_bits, &err);
-    if (key == NULL) {
+    if (scep_san_render(pr->profile.san_tpl, &pr->values, &sans, &err) != 0)
+    {
         X509_NAME_free(subject);
         return probe_fail(&err);
     }
 
-    cert = scep_client_enroll(&pr->profile, ca, key, subject, pr->challenge,
-                              &pr->poll, &pending, &err);
+    key = scep_key_generate(pr->profile.key_bits, &err);
+    if (key == NULL) {
+        X509_NAME_free(subject);
+        scep_sans_free(&sans);
+        return probe_fail(&err);
+    }
+
+    cert = scep_client_enroll(&pr->profile, ca, key, subject, &sans,
+                              pr->challenge, &pr->poll, &pending, &err);
 
     X509_NAME_free(subject);
+    scep_sans_free(&sans);
 
     if (cert != NULL) {
         rc = probe_deliver(pr, ca, cert, key);
@@ -495,10 +504,12 @@ probe_option(probe_t *pr, int opt, const char *arg, scep_error_t *err)
         return scep_parse_digest(arg, &p->digest, err);
 
     case 't':
-        return scep_parse_san_type(arg, &p->san_type, err);
+        /* one name: --san-type, then --san-value */
+        p->nsans = 1;
+        return scep_parse_san_type(arg, &p->sans[0].type, err);
 
     case 'v':
-        p->san_value = arg;
+        p->sans[0].value = arg;
         return 0;
 
     case 'k':

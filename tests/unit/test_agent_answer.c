@@ -77,6 +77,10 @@
     "<key-bits>2048</key-bits><digest>sha256</digest>"
 #define SCEP_TAIL  "</scep></policy>"
 
+#define ONE_SAN  "<subject-alt-name type=\"dns\">a.example</subject-alt-name>"
+#define NINE_SANS                                                           \
+    ONE_SAN ONE_SAN ONE_SAN ONE_SAN ONE_SAN ONE_SAN ONE_SAN ONE_SAN ONE_SAN
+
 
 static int
 setup_xml(void **state)
@@ -168,8 +172,9 @@ test_push_example(void **state)
     assert_string_equal(s->rdns[3].value, "alice");
     assert_false(s->rdns[3].same_rdn);
 
-    assert_int_equal(s->san_type, SCEP_SAN_RFC822);
-    assert_string_equal(s->san_value, "vpn-users@acme.example");
+    assert_int_equal(s->sans.n, 1);
+    assert_int_equal(s->sans.san[0].type, SCEP_SAN_RFC822);
+    assert_string_equal(s->sans.san[0].value, "vpn-users@acme.example");
     assert_int_equal(s->key_bits, 2048);
     assert_int_equal(s->digest, SCEP_DIGEST_SHA256);
     assert_int_equal(s->key_usage,
@@ -198,8 +203,7 @@ test_push_without_options(void **state)
 
     assert_int_equal(a.kind, AGENT_ANSWER_SETTINGS);
     assert_null(a.settings.ca_ident);
-    assert_int_equal(a.settings.san_type, SCEP_SAN_NONE);
-    assert_null(a.settings.san_value);
+    assert_int_equal(a.settings.sans.n, 0);
     assert_int_equal(a.settings.key_usage, 0);
     assert_int_equal(a.settings.ca_fingerprint_len, 0);
     assert_int_equal(a.settings.challenge_type, SCEP_CHALLENGE_NONE);
@@ -386,6 +390,19 @@ test_hostile_documents(void **state)
                    "<subject-alt-name type=\"ip\">10.0.0.1"
                    "</subject-alt-name>" SCEP_TAIL, "subject-alt-name");
 
+    /* a name that is not of its type, or one too many */
+    assert_refused(SCEP_HEAD SCEP_MODE_URL SCEP_RDNS SCEP_KEY
+                   "<subject-alt-name type=\"rfc822\">a@b,DNS:evil"
+                   "</subject-alt-name>" SCEP_TAIL, "subject-alt-name");
+    assert_refused(SCEP_HEAD SCEP_MODE_URL SCEP_RDNS SCEP_KEY
+                   "<subject-alt-name type=\"dns\">a b.example"
+                   "</subject-alt-name>" SCEP_TAIL, "subject-alt-name");
+    assert_refused(SCEP_HEAD SCEP_MODE_URL SCEP_RDNS SCEP_KEY
+                   "<subject-alt-name type=\"upn\">no-suffix"
+                   "</subject-alt-name>" SCEP_TAIL, "subject-alt-name");
+    assert_refused(SCEP_HEAD SCEP_MODE_URL SCEP_RDNS SCEP_KEY
+                   NINE_SANS SCEP_TAIL, "subject-alt-name");
+
     /* a fingerprint that does not say, or lies about, its algorithm */
     assert_refused(SCEP_HEAD SCEP_MODE_URL SCEP_RDNS SCEP_KEY
                    "<ca-fingerprint>0011223344556677889900112233445566778899"
@@ -479,6 +496,16 @@ test_too_many_rdns(void **state)
  * multi-valued RDN included.
  */
 static void
+add_san(scep_sans_t *sans, scep_san_type_t type, const char *value)
+{
+    scep_error_t  err;
+
+    assert_int_equal(scep_sans_add(sans, type, value, strlen(value), &err),
+                     0);
+}
+
+
+static void
 test_round_trip_with_the_portal_renderer(void **state)
 {
     char                *doc;
@@ -489,6 +516,7 @@ test_round_trip_with_the_portal_renderer(void **state)
     gp_gateway_t         gw;
     agent_answer_t       a;
     scep_profile_t       profile;
+    scep_sans_t          sans;
     gp_scep_settings_t   settings;
 
     (void) state;
@@ -516,8 +544,13 @@ test_round_trip_with_the_portal_renderer(void **state)
     profile.mode = SCEP_MODE_PUSH;
     profile.challenge = SCEP_CHALLENGE_FIXED;
     profile.ca_ident = "acme-ca";
-    profile.san_type = SCEP_SAN_URI;
-    profile.san_value = "urn:example:a&b";
+
+    /* the names as the portal made them for a user */
+    memset(&sans, 0, sizeof(sans));
+    add_san(&sans, SCEP_SAN_URI, "urn:example:a&b");
+    add_san(&sans, SCEP_SAN_UPN, "j\xc3\xbcrgen<&>@corp.example");
+    add_san(&sans, SCEP_SAN_URI, "tag:microsoft.com,2022-09-14:sid:"
+            "S-1-5-21-1-2-3-1105");
     profile.key_bits = 3072;
     profile.digest = SCEP_DIGEST_SHA384;
     profile.key_usage = SCEP_KU_KEY_ENCIPHERMENT;
@@ -527,6 +560,7 @@ test_round_trip_with_the_portal_renderer(void **state)
     memset(&settings, 0, sizeof(settings));
     settings.profile = &profile;
     settings.subject = name;
+    settings.sans = &sans;
     settings.server_url = "http://127.0.0.1:8080/scep?a=1&b=2";
     settings.challenge = "s3cr<t&";
 
@@ -554,8 +588,14 @@ test_round_trip_with_the_portal_renderer(void **state)
     assert_string_equal(a.settings.server_url,
                         "http://127.0.0.1:8080/scep?a=1&b=2");
     assert_string_equal(a.settings.ca_ident, "acme-ca");
-    assert_int_equal(a.settings.san_type, SCEP_SAN_URI);
-    assert_string_equal(a.settings.san_value, "urn:example:a&b");
+    assert_int_equal(a.settings.sans.n, 3);
+    assert_int_equal(a.settings.sans.san[0].type, SCEP_SAN_URI);
+    assert_string_equal(a.settings.sans.san[0].value, "urn:example:a&b");
+    assert_int_equal(a.settings.sans.san[1].type, SCEP_SAN_UPN);
+    assert_string_equal(a.settings.sans.san[1].value,
+                        "j\xc3\xbcrgen<&>@corp.example");
+    assert_string_equal(a.settings.sans.san[2].value,
+                        "tag:microsoft.com,2022-09-14:sid:S-1-5-21-1-2-3-1105");
     assert_int_equal(a.settings.key_bits, 3072);
     assert_int_equal(a.settings.digest, SCEP_DIGEST_SHA384);
     assert_int_equal(a.settings.key_usage, SCEP_KU_KEY_ENCIPHERMENT);
@@ -580,6 +620,7 @@ test_round_trip_with_the_portal_renderer(void **state)
     agent_answer_free(&a);
     gp_buf_free_secret(&b);
     X509_NAME_free(name);
+    scep_sans_free(&sans);
 }
 
 

@@ -418,7 +418,7 @@ test_warnings(void **state)
     assert_string_equal(buf, "domains is not set: DOMAIN\\user and "
                         "user@domain logins are searched as typed; list the "
                         "domain's NetBIOS and DNS names, as in \"domains "
-                        "CORP corp.example.com\"; url is a plain ldap:// "
+                        "CORP corp.example.com\"\nurl is a plain ldap:// "
                         "url without starttls: Active Directory and Samba "
                         "refuse simple binds that are not protected; use "
                         "ldaps:// or starttls on");
@@ -432,6 +432,26 @@ test_warnings(void **state)
     cfg.ndomains = 0;
     assert_int_equal(dir_config_warnings(&cfg, buf, 16), 1);
     assert_int_equal(strlen(buf), 15);
+
+    /* groups search on a generic directory without group_filter */
+    good_config(&cfg);
+    cfg.username_attr = "uid";
+    cfg.group_source = DIR_GROUPS_SEARCH;
+    assert_int_equal(dir_config_warnings(&cfg, buf, sizeof(buf)), 1);
+    assert_string_equal(buf, "group_filter is not set: "
+                        "(&(objectClass=groupOfNames)(member=%d)) is "
+                        "assumed, which finds no Active Directory group "
+                        "(objectClass=group); set group_filter (or set "
+                        "type)");
+
+    cfg.group_filter = "(&(objectClass=group)(member=%d))";
+    assert_int_equal(dir_config_warnings(&cfg, buf, sizeof(buf)), 0);
+    cfg.group_filter = NULL;
+    cfg.nested = DIR_NESTED_IN_CHAIN;       /* which has a filter of its own */
+    assert_int_equal(dir_config_warnings(&cfg, buf, sizeof(buf)), 0);
+    cfg.nested = DIR_NESTED_UNSET;
+    cfg.type = DIR_TYPE_OPENLDAP;
+    assert_int_equal(dir_config_warnings(&cfg, buf, sizeof(buf)), 0);
 }
 
 

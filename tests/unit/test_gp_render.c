@@ -62,8 +62,6 @@ make_profile(scep_profile_t *p, const char *name)
     p->challenge = SCEP_CHALLENGE_DYNAMIC;
     p->server_url = "https://pki.example.com/certsrv/mscep/mscep.dll";
     p->ca_ident = "acme-ca";
-    p->san_type = SCEP_SAN_RFC822;
-    p->san_value = "vpn@example.com";
     p->key_bits = 2048;
     p->digest = SCEP_DIGEST_SHA256;
     p->key_usage = SCEP_KU_DIGITAL_SIGNATURE | SCEP_KU_KEY_ENCIPHERMENT;
@@ -278,6 +276,7 @@ test_policy_push_exact(void **state)
     X509_NAME           *name;
     gp_policy_t          policy;
     gp_gateway_t         gw[2];
+    scep_sans_t             sans;
     scep_profile_t       profile;
     gp_scep_settings_t   settings;
 
@@ -298,7 +297,15 @@ test_policy_push_exact(void **state)
 
     name = make_name(rdns, 6);
 
+    /* the names made for the user, one element each, in order */
+    sans.n = 2;
+    sans.san[0].type = SCEP_SAN_RFC822;
+    sans.san[0].value = "vpn@example.com";
+    sans.san[1].type = SCEP_SAN_UPN;
+    sans.san[1].value = "alice@corp.example.com";
+
     settings.profile = &profile;
+    settings.sans = &sans;
     settings.subject = name;
     settings.server_url = profile.server_url;
     settings.challenge = "3F9A1C0B7E2D4A66";
@@ -365,6 +372,8 @@ test_policy_push_exact(void **state)
         "    </subject-rdns>\n"
         "    <subject-alt-name type=\"rfc822\">vpn@example.com"
         "</subject-alt-name>\n"
+        "    <subject-alt-name type=\"upn\">alice@corp.example.com"
+        "</subject-alt-name>\n"
         "    <key-bits>2048</key-bits>\n"
         "    <digest>sha256</digest>\n"
         "    <key-usage>\n"
@@ -397,6 +406,7 @@ test_policy_hostile_values(void **state)
     X509_NAME              *name;
     gp_policy_t             policy;
     gp_gateway_t            gw;
+    scep_sans_t             sans;
     scep_profile_t          profile;
     gp_scep_pending_t       pending;
     gp_scep_settings_t      settings;
@@ -415,12 +425,14 @@ test_policy_hostile_values(void **state)
 
     make_profile(&profile, "p" HOSTILE);
     profile.ca_ident = "ca" HOSTILE;
-    profile.san_type = SCEP_SAN_URI;
-    profile.san_value = "urn:" HOSTILE;
+    sans.n = 1;
+    sans.san[0].type = SCEP_SAN_URI;
+    sans.san[0].value = "urn:" HOSTILE;
 
     name = make_name(rdns, 4);
 
     settings.profile = &profile;
+    settings.sans = &sans;
     settings.subject = name;
     settings.server_url = "https://pki/scep?a=1&b=" HOSTILE;
     settings.challenge = "otp" HOSTILE;
@@ -443,6 +455,7 @@ test_policy_hostile_values(void **state)
     pending.transaction_id = "tid" HOSTILE;
     pending.retry_after = 30;
 
+    memset(&policy, 0, sizeof(policy));
     policy.portal_name = "Portal" HOSTILE;
     policy.user = "u" HOSTILE;
     policy.gateways = &gw;
@@ -520,6 +533,7 @@ test_policy_unrepresentable_text(void **state)
     X509_NAME              *name;
     gp_policy_t             policy;
     gp_gateway_t            gw;
+    scep_sans_t             sans;
     scep_profile_t          profile;
     gp_scep_pending_t       pending;
     gp_scep_settings_t      settings;
@@ -537,13 +551,15 @@ test_policy_unrepresentable_text(void **state)
 
     make_profile(&profile, BROKEN);
     profile.ca_ident = BROKEN;
-    profile.san_type = SCEP_SAN_DNS;
-    profile.san_value = BROKEN;
+    sans.n = 1;
+    sans.san[0].type = SCEP_SAN_DNS;
+    sans.san[0].value = BROKEN;
 
     /* a CN holding a control character, as a directory might return it */
     name = make_name(rdns, 2);
 
     settings.profile = &profile;
+    settings.sans = &sans;
     settings.subject = name;
     settings.server_url = BROKEN;
     settings.challenge = BROKEN;
@@ -566,6 +582,7 @@ test_policy_unrepresentable_text(void **state)
     pending.transaction_id = BROKEN;
     pending.retry_after = 5;
 
+    memset(&policy, 0, sizeof(policy));
     policy.portal_name = BROKEN;
     policy.user = BROKEN;
     policy.gateways = &gw;
@@ -631,8 +648,6 @@ test_policy_proxy_mode(void **state)
     make_profile(&profile, "corp");
     profile.mode = SCEP_MODE_PROXY;
     profile.challenge = SCEP_CHALLENGE_NONE;
-    profile.san_type = SCEP_SAN_NONE;
-    profile.san_value = NULL;
     profile.ca_ident = NULL;
     profile.key_usage = 0;
     profile.digest = SCEP_DIGEST_SHA1;
@@ -647,6 +662,7 @@ test_policy_proxy_mode(void **state)
     name = make_name(rdns, 2);
 
     settings.profile = &profile;
+    settings.sans = NULL;
     settings.subject = name;
     settings.server_url = "https://portal.example.com/scep-proxy/corp";
     settings.challenge = NULL;
@@ -716,6 +732,7 @@ test_policy_subject_structure(void **state)
                          (const unsigned char *) "jr", -1, -1, -1), 1);
 
     settings.profile = &profile;
+    settings.sans = NULL;
     settings.subject = name;
     settings.server_url = "http://pki/scep";
     settings.challenge = NULL;
@@ -850,6 +867,7 @@ test_policy_refuses_impossible_input(void **state)
     name = make_name(rdns, 2);
 
     settings.profile = &profile;
+    settings.sans = NULL;
     settings.subject = NULL;
     settings.server_url = "http://pki/scep";
     settings.challenge = NULL;

@@ -215,7 +215,7 @@ test_challenge_none(void **state)
     p.challenge_password = "ignored";
     memset(out, 'X', sizeof(out));
 
-    assert_int_equal(scep_challenge_obtain(&p, NULL, out,
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
                                            sizeof(out), &err),
                      0);
     assert_string_equal(out, "");
@@ -235,13 +235,13 @@ test_challenge_fixed(void **state)
     p.challenge = SCEP_CHALLENGE_FIXED;
     p.challenge_password = "fixed-0ne";
 
-    assert_int_equal(scep_challenge_obtain(&p, NULL, out,
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
                                            sizeof(out), &err),
                      0);
     assert_string_equal(out, "fixed-0ne");
 
     scep_error_clear(&err);
-    assert_int_equal(scep_challenge_obtain(&p, NULL, small,
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, small,
                                            sizeof(small), &err),
                      -1);
     assert_int_equal(err.code, SCEP_ERR_CONFIG);
@@ -251,7 +251,7 @@ test_challenge_fixed(void **state)
 
     p.challenge_password = NULL;
     scep_error_clear(&err);
-    assert_int_equal(scep_challenge_obtain(&p, NULL, out,
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
                                            sizeof(out), &err),
                      -1);
     assert_int_equal(err.code, SCEP_ERR_CONFIG);
@@ -274,7 +274,7 @@ test_challenge_dynamic_needs_url_and_account(void **state)
     p.challenge_password = "Pa55word";
 
     scep_error_clear(&err);
-    assert_int_equal(scep_challenge_obtain(&p, NULL, out,
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
                                            sizeof(out), &err),
                      -1);
     assert_int_equal(err.code, SCEP_ERR_CONFIG);
@@ -283,7 +283,7 @@ test_challenge_dynamic_needs_url_and_account(void **state)
     p.challenge_url = "https://127.0.0.1:9/certsrv/mscep_admin/";
     p.challenge_username = "";
     scep_error_clear(&err);
-    assert_int_equal(scep_challenge_obtain(&p, NULL, out,
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
                                            sizeof(out), &err),
                      -1);
     assert_int_equal(err.code, SCEP_ERR_CONFIG);
@@ -291,7 +291,7 @@ test_challenge_dynamic_needs_url_and_account(void **state)
 
     p.challenge = (scep_challenge_type_t) 42;
     scep_error_clear(&err);
-    assert_int_equal(scep_challenge_obtain(&p, NULL, out,
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
                                            sizeof(out), &err),
                      -1);
     assert_int_equal(err.code, SCEP_ERR_CONFIG);
@@ -316,7 +316,7 @@ test_challenge_dynamic_transport_error(void **state)
     p.challenge_password = "Pa55word";
 
     scep_error_clear(&err);
-    assert_int_equal(scep_challenge_obtain(&p, NULL, out,
+    assert_int_equal(scep_challenge_obtain(&p, NULL, NULL, out,
                                            sizeof(out), &err),
                      -1);
     assert_int_equal(err.code, SCEP_ERR_HTTP_CONNECT);

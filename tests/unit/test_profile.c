@@ -37,6 +37,15 @@ static const unsigned char  sha256_bytes[32] = {
 
 /* The smallest valid profile; each test breaks one thing in it. */
 static void
+set_san(scep_profile_t *p, scep_san_type_t type, const char *value)
+{
+    p->sans[0].type = type;
+    p->sans[0].value = value;
+    p->nsans = 1;
+}
+
+
+static void
 base_profile(scep_profile_t *p)
 {
     scep_profile_init(p, "corp");
@@ -118,8 +127,8 @@ test_defaults(void **state)
     assert_null(p.ca_ident);
     assert_null(p.subject);
     assert_null(p.subject_tpl);
-    assert_int_equal(p.san_type, SCEP_SAN_NONE);
-    assert_null(p.san_value);
+    assert_int_equal(p.nsans, 0);
+    assert_null(p.san_tpl);
     assert_int_equal(p.key_bits, 2048);
     assert_int_equal(p.digest, SCEP_DIGEST_SHA256);
     assert_int_equal(p.key_usage,
@@ -166,8 +175,7 @@ test_valid_profiles(void **state)
     p.mode = SCEP_MODE_ENROLL;
     p.fips = 1;
     p.server_url = "https://pki.example.com:8443/scep";
-    p.san_type = SCEP_SAN_DNS;
-    p.san_value = "*.vpn.example.com";
+    set_san(&p, SCEP_SAN_DNS, "*.vpn.example.com");
     p.key_bits = 4096;
     p.digest = SCEP_DIGEST_SHA384;
     p.key_usage = SCEP_KU_KEY_ENCIPHERMENT;
@@ -622,26 +630,53 @@ test_subject(void **state)
 }
 
 
+#define NOT_A_MAILBOX                                                       \
+    "subject_alt_name rfc822 must be an email address such as "             \
+    "vpn@example.com"
+#define NOT_A_HOST                                                          \
+    "subject_alt_name dns must be a host name of letters, digits, \"-\" "   \
+    "and \".\", optionally starting with \"*.\""
+#define NOT_A_URI                                                           \
+    "subject_alt_name uri must start with a scheme such as https: or urn: " \
+    "and hold no spaces or non-ASCII characters"
+#define NOT_A_UPN                                                           \
+    "subject_alt_name upn must be a user principal name such as "           \
+    "jdoe@corp.example.com"
+
+
 static void
 test_subject_alt_name(void **state)
 {
     size_t          i;
     char           *big;
+    scep_error_t    err;
     scep_profile_t  p;
 
     static const struct {
         scep_san_type_t   type;
         const char       *value;
+        unsigned          tokens;
     } good[] = {
-        { SCEP_SAN_RFC822, "vpn@example.com" },
-        { SCEP_SAN_RFC822, "first.last+vpn@mail.example.com" },
-        { SCEP_SAN_DNS, "vpn.example.com" },
-        { SCEP_SAN_DNS, "*.example.com" },
-        { SCEP_SAN_DNS, "localhost" },
-        { SCEP_SAN_DNS, "a-1.b2.example" },
-        { SCEP_SAN_URI, "https://pki.example.com/enroll" },
-        { SCEP_SAN_URI, "urn:uuid:0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7" },
-        { SCEP_SAN_URI, "urn:price:$1" },
+        { SCEP_SAN_RFC822, "vpn@example.com", 0 },
+        { SCEP_SAN_RFC822, "first.last+vpn@mail.example.com", 0 },
+        { SCEP_SAN_DNS, "vpn.example.com", 0 },
+        { SCEP_SAN_DNS, "*.example.com", 0 },
+        { SCEP_SAN_DNS, "localhost", 0 },
+        { SCEP_SAN_DNS, "a-1.b2.example", 0 },
+        { SCEP_SAN_URI, "https://pki.example.com/enroll", 0 },
+        { SCEP_SAN_URI, "urn:uuid:0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7", 0 },
+        { SCEP_SAN_URI, "urn:price:$1", 0 },
+        { SCEP_SAN_URI, "urn:price:\\$USD", 0 },
+        { SCEP_SAN_UPN, "portal@corp.example.com", 0 },
+        /* the user's values */
+        { SCEP_SAN_RFC822, "$EMAILADDRESS", SCEP_TOKEN_EMAILADDRESS },
+        { SCEP_SAN_RFC822, "$USERNAME@example.com", SCEP_TOKEN_USERNAME },
+        { SCEP_SAN_DNS, "$HOSTID.devices.example.com", SCEP_TOKEN_HOSTID },
+        { SCEP_SAN_URI, "tag:microsoft.com,2022-09-14:sid:$SID",
+          SCEP_TOKEN_SID },
+        { SCEP_SAN_URI, "urn:udid:$UDID", SCEP_TOKEN_UDID },
+        { SCEP_SAN_UPN, "$UPN", SCEP_TOKEN_UPN },
+        { SCEP_SAN_UPN, "$USERNAME@corp.example.com", SCEP_TOKEN_USERNAME },
     };
 
     static const struct {
@@ -652,107 +687,114 @@ test_subject_alt_name(void **state)
         { SCEP_SAN_RFC822, NULL, "subject_alt_name rfc822 needs a value" },
         { SCEP_SAN_DNS, "", "subject_alt_name dns needs a value" },
         { SCEP_SAN_NONE, "x", "subject_alt_name none takes no value" },
-        { SCEP_SAN_RFC822, "$USERNAME@example.com",
-          "subject_alt_name takes static values only: tokens such as "
-          "$USERNAME are not allowed" },
-        { SCEP_SAN_DNS, "$HOSTID.example.com",
-          "subject_alt_name takes static values only: tokens such as "
-          "$USERNAME are not allowed" },
-        { SCEP_SAN_URI, "https://x/$username",
-          "subject_alt_name takes static values only: tokens such as "
-          "$USERNAME are not allowed" },
-        { SCEP_SAN_RFC822, "vpn", "subject_alt_name rfc822 must be an "
-          "email address such as vpn@example.com" },
-        { SCEP_SAN_RFC822, "a@b@example.com", "subject_alt_name rfc822 "
-          "must be an email address such as vpn@example.com" },
-        { SCEP_SAN_RFC822, "a..b@example.com", "subject_alt_name rfc822 "
-          "must be an email address such as vpn@example.com" },
-        { SCEP_SAN_RFC822, ".a@example.com", "subject_alt_name rfc822 "
-          "must be an email address such as vpn@example.com" },
-        { SCEP_SAN_RFC822, "@example.com", "subject_alt_name rfc822 "
-          "must be an email address such as vpn@example.com" },
-        { SCEP_SAN_RFC822, "a b@example.com", "subject_alt_name rfc822 "
-          "must be an email address such as vpn@example.com" },
-        { SCEP_SAN_RFC822, "a@-example.com", "subject_alt_name rfc822 "
-          "must be an email address such as vpn@example.com" },
-        { SCEP_SAN_RFC822, "a@*.example.com", "subject_alt_name rfc822 "
-          "must be an email address such as vpn@example.com" },
-        { SCEP_SAN_DNS, "a_b.example.com", "subject_alt_name dns must be a "
-          "host name of letters, digits, \"-\" and \".\", optionally "
-          "starting with \"*.\"" },
-        { SCEP_SAN_DNS, "-a.example.com", "subject_alt_name dns must be a "
-          "host name of letters, digits, \"-\" and \".\", optionally "
-          "starting with \"*.\"" },
-        { SCEP_SAN_DNS, "a-.example.com", "subject_alt_name dns must be a "
-          "host name of letters, digits, \"-\" and \".\", optionally "
-          "starting with \"*.\"" },
-        { SCEP_SAN_DNS, "a..example.com", "subject_alt_name dns must be a "
-          "host name of letters, digits, \"-\" and \".\", optionally "
-          "starting with \"*.\"" },
-        { SCEP_SAN_DNS, "example.com.", "subject_alt_name dns must be a "
-          "host name of letters, digits, \"-\" and \".\", optionally "
-          "starting with \"*.\"" },
-        { SCEP_SAN_DNS, "*", "subject_alt_name dns must be a host name of "
-          "letters, digits, \"-\" and \".\", optionally starting with "
-          "\"*.\"" },
-        { SCEP_SAN_DNS, "x.*.example.com", "subject_alt_name dns must be a "
-          "host name of letters, digits, \"-\" and \".\", optionally "
-          "starting with \"*.\"" },
+        { SCEP_SAN_URI, "https://x/$username", "unknown token \"$username\" "
+          "in subject_alt_name: use $USERNAME, $EMAILADDRESS, $SID, $UPN, "
+          "$HOSTID or $UDID (in upper case), or \"\\$\" for a literal "
+          "dollar sign" },
+        { SCEP_SAN_URI, "urn:a\\b", "unsupported escape in subject_alt_name "
+          "uri: a backslash may only precede $ or another backslash" },
+        /* tokens that cannot make a name of the type */
+        { SCEP_SAN_RFC822, "$USERNAME", NOT_A_MAILBOX "; \"$USERNAME\" does "
+          "not make one of a user's values" },
+        { SCEP_SAN_DNS, "$UPN", NOT_A_HOST "; \"$UPN\" does not make one of "
+          "a user's values" },
+        { SCEP_SAN_UPN, "$SID", NOT_A_UPN "; \"$SID\" does not make one of "
+          "a user's values" },
+        { SCEP_SAN_RFC822, "vpn", NOT_A_MAILBOX },
+        { SCEP_SAN_RFC822, "a@b@example.com", NOT_A_MAILBOX },
+        { SCEP_SAN_RFC822, "a..b@example.com", NOT_A_MAILBOX },
+        { SCEP_SAN_RFC822, ".a@example.com", NOT_A_MAILBOX },
+        { SCEP_SAN_RFC822, "@example.com", NOT_A_MAILBOX },
+        { SCEP_SAN_RFC822, "a b@example.com", NOT_A_MAILBOX },
+        { SCEP_SAN_RFC822, "a@-example.com", NOT_A_MAILBOX },
+        { SCEP_SAN_RFC822, "a@*.example.com", NOT_A_MAILBOX },
+        { SCEP_SAN_RFC822, "a@b.example,DNS:evil.example", NOT_A_MAILBOX },
+        { SCEP_SAN_DNS, "a_b.example.com", NOT_A_HOST },
+        { SCEP_SAN_DNS, "-a.example.com", NOT_A_HOST },
+        { SCEP_SAN_DNS, "a-.example.com", NOT_A_HOST },
+        { SCEP_SAN_DNS, "a..example.com", NOT_A_HOST },
+        { SCEP_SAN_DNS, "example.com.", NOT_A_HOST },
+        { SCEP_SAN_DNS, "*", NOT_A_HOST },
+        { SCEP_SAN_DNS, "x.*.example.com", NOT_A_HOST },
         { SCEP_SAN_DNS, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-          "aaaaaaaaaaaa.com", "subject_alt_name dns must be a host name of "
-          "letters, digits, \"-\" and \".\", optionally starting with "
-          "\"*.\"" },
-        { SCEP_SAN_URI, "no-scheme", "subject_alt_name uri must start with "
-          "a scheme such as https: or urn: and hold no spaces or non-ASCII "
-          "characters" },
-        { SCEP_SAN_URI, "1http://x", "subject_alt_name uri must start with "
-          "a scheme such as https: or urn: and hold no spaces or non-ASCII "
-          "characters" },
-        { SCEP_SAN_URI, "urn:", "subject_alt_name uri must start with "
-          "a scheme such as https: or urn: and hold no spaces or non-ASCII "
-          "characters" },
-        { SCEP_SAN_URI, "https://x/a b", "subject_alt_name uri must start "
-          "with a scheme such as https: or urn: and hold no spaces or "
-          "non-ASCII characters" },
-        { SCEP_SAN_URI, "https://x/\xc3\xa9", "subject_alt_name uri must "
-          "start with a scheme such as https: or urn: and hold no spaces or "
-          "non-ASCII characters" },
+          "aaaaaaaaaaaa.com", NOT_A_HOST },
+        { SCEP_SAN_URI, "no-scheme", NOT_A_URI },
+        { SCEP_SAN_URI, "1http://x", NOT_A_URI },
+        { SCEP_SAN_URI, "urn:", NOT_A_URI },
+        { SCEP_SAN_URI, "https://x/a b", NOT_A_URI },
+        { SCEP_SAN_URI, "https://x/\xc3\xa9", NOT_A_URI },
+        { SCEP_SAN_UPN, "no-suffix", NOT_A_UPN },
+        { SCEP_SAN_UPN, "@corp.example.com", NOT_A_UPN },
+        { SCEP_SAN_UPN, "jdoe@corp example", NOT_A_UPN },
+        { SCEP_SAN_UPN, "jdoe\x01@corp.example", "subject_alt_name upn is "
+          "not UTF-8 text without control characters" },
     };
 
     (void) state;
 
     for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         base_profile(&p);
-        p.san_type = good[i].type;
-        p.san_value = good[i].value;
-        assert_valid(&p);
+        set_san(&p, good[i].type, good[i].value);
+        assert_int_equal(scep_profile_validate(&p, &err), 0);
+        assert_int_equal(scep_san_tokens(p.san_tpl), good[i].tokens);
+        scep_profile_release(&p);
     }
 
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         base_profile(&p);
-        p.san_type = bad[i].type;
-        p.san_value = bad[i].value;
+        set_san(&p, bad[i].type, bad[i].value);
         assert_invalid(&p, "subject_alt_name", bad[i].message);
     }
 
     /* a 63-character label is the longest allowed */
     base_profile(&p);
-    p.san_type = SCEP_SAN_DNS;
-    p.san_value = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com";
+    set_san(&p, SCEP_SAN_DNS, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com");
     assert_valid(&p);
 
-    p.san_type = (scep_san_type_t) 8;
+    set_san(&p, (scep_san_type_t) 8, "x");
     assert_invalid(&p, "subject_alt_name",
                    "subject_alt_name has an unknown type 8");
+
+    /* several names, in order; none alone; at most eight */
+    base_profile(&p);
+    p.sans[0].type = SCEP_SAN_UPN;
+    p.sans[0].value = "$UPN";
+    p.sans[1].type = SCEP_SAN_URI;
+    p.sans[1].value = "tag:microsoft.com,2022-09-14:sid:$SID";
+    p.nsans = 2;
+    assert_int_equal(scep_profile_validate(&p, &err), 0);
+    assert_int_equal(scep_san_tokens(p.san_tpl),
+                     SCEP_TOKEN_UPN | SCEP_TOKEN_SID);
+    scep_profile_release(&p);
+
+    p.sans[1].type = SCEP_SAN_NONE;
+    p.sans[1].value = NULL;
+    assert_invalid(&p, "subject_alt_name", "subject_alt_name none cannot be "
+                   "given with other subject_alt_name names");
+
+    p.nsans = 1;
+    p.sans[0] = p.sans[1];
+    assert_valid(&p);
+
+    for (i = 0; i < SCEP_SANS_MAX; i++) {
+        p.sans[i].type = SCEP_SAN_DNS;
+        p.sans[i].value = "vpn.example.com";
+    }
+
+    p.nsans = SCEP_SANS_MAX;
+    assert_valid(&p);
+    p.nsans = SCEP_SANS_MAX + 1;
+    assert_invalid(&p, "subject_alt_name", "subject_alt_name is given 9 "
+                   "times, at most 8 names are allowed");
 
     big = malloc(SCEP_SAN_MAX_LEN + 2);
     assert_non_null(big);
     memset(big, 'a', SCEP_SAN_MAX_LEN + 1);
     memcpy(big, "urn:", 4);
     big[SCEP_SAN_MAX_LEN + 1] = '\0';
-    p.san_type = SCEP_SAN_URI;
-    p.san_value = big;
+    base_profile(&p);
+    set_san(&p, SCEP_SAN_URI, big);
     assert_invalid(&p, "subject_alt_name",
                    "subject_alt_name is longer than 1024 bytes");
 
@@ -920,7 +962,7 @@ test_validation_order(void **state)
     p.server_url = NULL;
     p.ca_ident = NULL;
     p.subject = "O=acme";
-    p.san_type = SCEP_SAN_DNS;
+    set_san(&p, SCEP_SAN_DNS, NULL);
     p.key_bits = 100;
     p.key_usage = 0;
     p.client_key = "/k";
@@ -948,7 +990,7 @@ test_validation_order(void **state)
     assert_invalid(&p, "subject_alt_name",
                    "subject_alt_name dns needs a value");
 
-    p.san_type = SCEP_SAN_NONE;
+    p.nsans = 0;
     assert_invalid(&p, "key_bits", "key_bits must be between 1024 and "
                                    "8192, not 100");
 
@@ -1037,10 +1079,12 @@ test_named_values(void **state)
     assert_int_equal(san, SCEP_SAN_DNS);
     assert_int_equal(scep_parse_san_type("URI", &san, &err), 0);
     assert_int_equal(san, SCEP_SAN_URI);
+    assert_int_equal(scep_parse_san_type("upn", &san, &err), 0);
+    assert_int_equal(san, SCEP_SAN_UPN);
     assert_parse_error(scep_parse_san_type("email", &san, &err), &err,
                        "subject_alt_name", "unknown subject_alt_name type "
                                            "\"email\": use none, rfc822, "
-                                           "dns or uri");
+                                           "dns, uri or upn");
 
     assert_int_equal(scep_parse_digest("sha1", &digest, &err), 0);
     assert_int_equal(digest, SCEP_DIGEST_SHA1);

@@ -109,8 +109,26 @@ profile_for(scep_profile_t *p, scep_san_type_t san, const char *value)
 {
     scep_profile_init(p, "staff");
 
-    p->san_type = san;
-    p->san_value = value;
+    p->sans[0].type = san;
+    p->sans[0].value = value;
+    p->nsans = (san != SCEP_SAN_NONE);
+}
+
+
+/* The names a profile of static ones makes, as the portal renders them. */
+static void
+sans_of(const scep_profile_t *p, scep_sans_t *sans)
+{
+    size_t  i;
+
+    memset(sans, 0, sizeof(scep_sans_t));
+
+    for (i = 0; i < p->nsans; i++) {
+        sans->san[i].type = p->sans[i].type;
+        sans->san[i].value = (char *) p->sans[i].value;
+    }
+
+    sans->n = p->nsans;
 }
 
 
@@ -119,11 +137,13 @@ entitlement(scep_entitlement_t *e, const scep_profile_t *p,
     const char *subject_text)
 {
     X509_NAME     *subject;
+    scep_sans_t    sans;
     scep_error_t   err;
 
     subject = test_ca_name(subject_text);
     assert_non_null(subject);
-    assert_int_equal(scep_bound_entitlement(e, p, subject, &err), 0);
+    sans_of(p, &sans);
+    assert_int_equal(scep_bound_entitlement(e, p, subject, &sans, &err), 0);
     X509_NAME_free(subject);
 }
 
@@ -136,6 +156,7 @@ csr_of(const scep_profile_t *p, EVP_PKEY *key, const char *subject_text,
     size_t                len;
     X509_REQ             *req, *parsed;
     X509_NAME            *subject;
+    scep_sans_t           sans;
     scep_error_t          err;
     unsigned char        *der;
     const unsigned char  *cp;
@@ -143,7 +164,8 @@ csr_of(const scep_profile_t *p, EVP_PKEY *key, const char *subject_text,
     subject = test_ca_name(subject_text);
     assert_non_null(subject);
 
-    req = scep_csr_build(p, key, subject, challenge, &err);
+    sans_of(p, &sans);
+    req = scep_csr_build(p, key, subject, &sans, challenge, &err);
     assert_non_null(req);
     assert_int_equal(scep_csr_der(req, &der, &len, &err), 0);
 
@@ -302,7 +324,8 @@ test_longest_fits_a_challenge_password(void **state)
     longer[65] = '\0';
     scep_profile_init(&p, longer);
     subject = test_ca_name("CN=bob");
-    assert_int_equal(scep_bound_entitlement(&e, &p, subject, &err), -1);
+    assert_int_equal(scep_bound_entitlement(&e, &p, subject, NULL, &err),
+                     -1);
     X509_NAME_free(subject);
 
     /* nor into a buffer too small */

@@ -43,15 +43,21 @@ teardown_key(void **state)
 }
 
 
+/* The names the request is built with: one, or none. */
+static scep_sans_t  sans;
+
+
 static void
 profile_for(scep_profile_t *p, scep_san_type_t san, const char *value,
     unsigned usage, scep_digest_t digest)
 {
     memset(p, 0, sizeof(scep_profile_t));
 
+    sans.n = (san != SCEP_SAN_NONE);
+    sans.san[0].type = san;
+    sans.san[0].value = (char *) value;
+
     p->name = "corp";
-    p->san_type = san;
-    p->san_value = value;
     p->key_usage = usage;
     p->digest = digest;
     p->key_bits = 2048;
@@ -73,7 +79,7 @@ build_and_reparse(const scep_profile_t *p, const char *subject_text,
     subject = test_ca_name(subject_text);
     assert_non_null(subject);
 
-    req = scep_csr_build(p, key, subject, challenge, &err);
+    req = scep_csr_build(p, key, subject, &sans, challenge, &err);
     assert_non_null(req);
     assert_int_equal(scep_csr_der(req, &der, &len, &err), 0);
 
@@ -270,6 +276,83 @@ test_uri_sha1_encipherment_only(void **state)
 }
 
 
+/*
+ * Several names, as a profile for Active Directory asks them: the UPN as
+ * Windows logon reads it (otherName 1.3.6.1.4.1.311.20.2.3, [0] EXPLICIT
+ * UTF8String), the SID as the URI of AD's strong mapping, a mailbox.
+ */
+static void
+test_several_names_with_a_upn(void **state)
+{
+    int                        i;
+    X509_REQ                  *req;
+    GENERAL_NAME              *gen;
+    GENERAL_NAMES             *gens;
+    ASN1_OBJECT               *oid;
+    STACK_OF(X509_EXTENSION)  *exts;
+    ASN1_STRING      *s;
+    scep_profile_t    p;
+    unsigned char    *der;
+    static const char *upn = "j\xc3\xbcrgen.doe@corp.example.test";
+    static const char *uri = "tag:microsoft.com,2022-09-14:sid:"
+                             "S-1-5-21-1004336348-1177238915-682003330-1105";
+    /* the otherName as DER: [0] { OID, [0] { UTF8String } } */
+    static const unsigned char  upn_der[] = {
+        0xa0, 0x2d, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37,
+        0x14, 0x02, 0x03, 0xa0, 0x1f, 0x0c, 0x1d
+    };
+
+    (void) state;
+
+    profile_for(&p, SCEP_SAN_NONE, NULL, SCEP_KU_DIGITAL_SIGNATURE,
+                SCEP_DIGEST_SHA256);
+    sans.n = 3;
+    sans.san[0].type = SCEP_SAN_UPN;
+    sans.san[0].value = (char *) upn;
+    sans.san[1].type = SCEP_SAN_URI;
+    sans.san[1].value = (char *) uri;
+    sans.san[2].type = SCEP_SAN_RFC822;
+    sans.san[2].value = "jdoe@corp.example.test";
+
+    req = build_and_reparse(&p, "CN=jdoe", NULL);
+
+    exts = X509_REQ_get_extensions(req);
+    gens = X509V3_EXT_d2i(find_ext(exts, NID_subject_alt_name));
+    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+
+    assert_non_null(gens);
+    assert_int_equal(sk_GENERAL_NAME_num(gens), 3);
+
+    gen = sk_GENERAL_NAME_value(gens, 0);
+    assert_int_equal(gen->type, GEN_OTHERNAME);
+    oid = OBJ_txt2obj("1.3.6.1.4.1.311.20.2.3", 1);
+    assert_int_equal(OBJ_cmp(gen->d.otherName->type_id, oid), 0);
+    ASN1_OBJECT_free(oid);
+    assert_int_equal(gen->d.otherName->value->type, V_ASN1_UTF8STRING);
+    s = gen->d.otherName->value->value.utf8string;
+    assert_int_equal(ASN1_STRING_length(s), strlen(upn));
+    assert_memory_equal(ASN1_STRING_get0_data(s), upn, strlen(upn));
+
+    der = NULL;
+    i = i2d_GENERAL_NAME(gen, &der);
+    assert_int_equal(i, (int) (sizeof(upn_der) + strlen(upn)));
+    assert_memory_equal(der, upn_der, sizeof(upn_der));
+    OPENSSL_free(der);
+
+    gen = sk_GENERAL_NAME_value(gens, 1);
+    assert_int_equal(gen->type, GEN_URI);
+    s = gen->d.uniformResourceIdentifier;
+    assert_memory_equal(ASN1_STRING_get0_data(s), uri, strlen(uri));
+
+    gen = sk_GENERAL_NAME_value(gens, 2);
+    assert_int_equal(gen->type, GEN_EMAIL);
+
+    GENERAL_NAMES_free(gens);
+    X509_REQ_free(req);
+    sans.n = 0;
+}
+
+
 static void
 test_no_extensions_when_none_asked(void **state)
 {
@@ -300,7 +383,7 @@ assert_refused(const scep_profile_t *p, const char *challenge,
 
     subject = test_ca_name("CN=mallory");
 
-    assert_null(scep_csr_build(p, key, subject, challenge, &err));
+    assert_null(scep_csr_build(p, key, subject, &sans, challenge, &err));
     assert_int_equal(err.code, code);
     assert_string_equal(err.field, field);
 
@@ -335,13 +418,18 @@ test_refusals(void **state)
     longest[SCEP_CHALLENGE_MAX_LEN] = '\0';
     X509_REQ_free(build_and_reparse(&p, "CN=x", longest));
 
+    /* names that are not of their type, however the list was filled */
     profile_for(&p, SCEP_SAN_DNS, "two words", SCEP_KU_DIGITAL_SIGNATURE,
                 SCEP_DIGEST_SHA256);
-    assert_refused(&p, NULL, SCEP_ERR_CONFIG, "san_value");
+    assert_refused(&p, NULL, SCEP_ERR_INPUT, "subject_alt_name");
 
     profile_for(&p, SCEP_SAN_DNS, NULL, SCEP_KU_DIGITAL_SIGNATURE,
                 SCEP_DIGEST_SHA256);
-    assert_refused(&p, NULL, SCEP_ERR_CONFIG, "san_value");
+    assert_refused(&p, NULL, SCEP_ERR_INPUT, "subject_alt_name");
+
+    profile_for(&p, SCEP_SAN_RFC822, "a@b.example,DNS:evil.example",
+                SCEP_KU_DIGITAL_SIGNATURE, SCEP_DIGEST_SHA256);
+    assert_refused(&p, NULL, SCEP_ERR_INPUT, "subject_alt_name");
 }
 
 
@@ -362,7 +450,7 @@ test_wipe_clears_the_challenge(void **state)
     profile_for(&p, SCEP_SAN_NONE, NULL, 0, SCEP_DIGEST_SHA256);
     subject = test_ca_name("CN=dave");
 
-    req = scep_csr_build(&p, key, subject, "S3cretOTP", &err);
+    req = scep_csr_build(&p, key, subject, NULL, "S3cretOTP", &err);
     assert_non_null(req);
 
     i = X509_REQ_get_attr_by_NID(req, NID_pkcs9_challengePassword, -1);
@@ -388,6 +476,7 @@ main(void)
         cmocka_unit_test(test_everything_requested),
         cmocka_unit_test(test_rfc822_sha256_signature_only),
         cmocka_unit_test(test_uri_sha1_encipherment_only),
+        cmocka_unit_test(test_several_names_with_a_upn),
         cmocka_unit_test(test_no_extensions_when_none_asked),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_wipe_clears_the_challenge),

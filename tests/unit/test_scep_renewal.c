@@ -123,7 +123,7 @@ test_request_is_signed_by_the_old_certificate(void **state)
 
     scep_profile_init(&profile, "renewal-test");
     csr = scep_csr_build(&profile, scep_transaction_request_key(t),
-                         t->subject, NULL, &err);
+                         t->subject, NULL, NULL, &err);
     assert_non_null(csr);
     assert_int_equal(scep_csr_der(csr, &csr_der, &csr_len, &err), 0);
 

@@ -36,7 +36,8 @@ typedef struct {
 
 
 static const scep_subject_values_t  std_values = {
-    "bob", "bob@example.com", "h1", "u1"
+    "bob", "bob@example.com", "h1", "u1", "S-1-5-21-1-2-3-1105",
+    "bob@corp.example"
 };
 
 
@@ -91,7 +92,7 @@ assert_cn_value(const char *value, const char *expect)
     ASN1_STRING          *data;
     X509_NAME_ENTRY      *e;
     scep_subject_tpl_t   *tpl;
-    scep_subject_values_t  values = { NULL, NULL, NULL, NULL };
+    scep_subject_values_t  values = { NULL, NULL, NULL, NULL, NULL, NULL };
 
     tpl = parse_ok("O=acme,CN=$USERNAME");
     values.username = value;
@@ -167,7 +168,7 @@ assert_cn_refused(const scep_subject_values_t *values, const char *tpl_text,
 static void
 assert_username_refused(const char *value, const char *message)
 {
-    scep_subject_values_t  values = { NULL, "e@x", "h", "u" };
+    scep_subject_values_t  values = { NULL, "e@x", "h", "u", NULL, NULL };
 
     values.username = value;
     assert_cn_refused(&values, "O=acme,CN=$USERNAME", "$USERNAME", message);
@@ -313,7 +314,7 @@ test_cn_length_counts_text_and_every_token(void **state)
     char                   text[TEXT_MAX];
     char                  *user;
     scep_subject_tpl_t    *tpl;
-    scep_subject_values_t  values = { NULL, NULL, "abcdef", NULL };
+    scep_subject_values_t  values = { NULL, NULL, "abcdef", NULL, NULL, NULL };
 
     (void) state;
 
@@ -389,7 +390,7 @@ test_bad_user_values(void **state)
 static void
 test_missing_values(void **state)
 {
-    scep_subject_values_t  values = { "bob", "bob@x", NULL, "" };
+    scep_subject_values_t  values = { "bob", "bob@x", NULL, "", NULL, NULL };
 
     (void) state;
 
@@ -417,12 +418,71 @@ test_missing_values(void **state)
 }
 
 
+/*
+ * Active Directory's values: the objectSid as text and the principal
+ * name, in the CN only, placed as a whole as the others are.
+ */
+static void
+test_sid_and_upn(void **state)
+{
+    char                   text[TEXT_MAX];
+    scep_subject_tpl_t    *tpl;
+    scep_subject_values_t  values = { "jdoe", NULL, NULL, NULL,
+                                      "S-1-5-21-1004336348-1177238915-"
+                                      "682003330-1105",
+                                      "john.doe@corp.example.test" };
+
+    (void) state;
+
+    tpl = parse_ok("O=Corp,CN=$UPN");
+    assert_int_equal(scep_subject_tokens(tpl), SCEP_TOKEN_UPN);
+    render_text(tpl, &values, text);
+    assert_string_equal(text, "CN=john.doe@corp.example.test,O=Corp");
+    scep_subject_free(tpl);
+
+    tpl = parse_ok("CN=$USERNAME ($SID)");
+    assert_int_equal(scep_subject_tokens(tpl),
+                     SCEP_TOKEN_USERNAME | SCEP_TOKEN_SID);
+    render_text(tpl, &values, text);
+    assert_string_equal(text, "CN=jdoe (S-1-5-21-1004336348-1177238915-"
+                        "682003330-1105)");
+    scep_subject_free(tpl);
+
+    /* a hostile principal name stays one CN value */
+    values.upn = "x,O=evil+CN=admin@corp";
+    tpl = parse_ok("O=Corp,CN=$UPN");
+    render_text(tpl, &values, text);
+    assert_string_equal(text, "CN=x\\,O=evil\\+CN=admin@corp,O=Corp");
+    scep_subject_free(tpl);
+
+    values.upn = "bad\x01upn";
+    assert_cn_refused(&values, "CN=$UPN", "$UPN",
+                      "$UPN contains the control character U+0001 (at "
+                      "byte 4)");
+
+    /* an account without them: refused, never an empty CN */
+    values.sid = NULL;
+    values.upn = NULL;
+    assert_cn_refused(&values, "CN=$SID", "$SID",
+                      "$SID is used by the subject but the user has no "
+                      "objectSid (only Active Directory accounts have one)");
+    assert_cn_refused(&values, "CN=$UPN", "$UPN",
+                      "$UPN is used by the subject but the user has no "
+                      "userPrincipalName");
+
+    /* tokens belong to the CN */
+    tpl = scep_subject_parse("OU=$SID,CN=x", NULL);
+    assert_null(tpl);
+}
+
+
 static void
 test_unused_values_are_not_checked(void **state)
 {
     char                   text[TEXT_MAX];
     scep_subject_tpl_t    *tpl;
-    scep_subject_values_t  values = { "bob", "bad\n", NULL, "\xff" };
+    scep_subject_values_t  values = { "bob", "bad\n", NULL, "\xff", NULL,
+                                      NULL };
 
     (void) state;
 
@@ -578,7 +638,8 @@ static const bad_tpl_t  bad_tpls[] = {
     { "O=acme-$foo,CN=x", "tokens are allowed only in CN, but the value of "
                           "O in subject holds \"$foo\"", 0 },
     { "CN=$username", "unknown token \"$username\" in subject: use "
-                      "$USERNAME, $EMAILADDRESS, $HOSTID or $UDID (in "
+                      "$USERNAME, $EMAILADDRESS, $SID, $UPN, $HOSTID or "
+                      "$UDID (in "
                       "upper case), or \"\\$\" for a literal dollar sign",
       0 },
     { "CN=$USERNAMES", "unknown token \"$USERNAMES\" in subject", 1 },
@@ -739,6 +800,10 @@ test_find_token(void **state)
                      SCEP_TOKEN_EMAILADDRESS);
     assert_int_equal(scep_subject_find_token("$USER $UDID"),
                      SCEP_TOKEN_UDID);
+    assert_int_equal(scep_subject_find_token("tag:x,2022:sid:$SID"),
+                     SCEP_TOKEN_SID);
+    assert_int_equal(scep_subject_find_token("$UPN"), SCEP_TOKEN_UPN);
+    assert_int_equal(scep_subject_find_token("$SIDS $UPNx"), 0);
     assert_int_equal(scep_subject_find_token("$USERNAMES"), 0);
     assert_int_equal(scep_subject_find_token("$username"), 0);
     assert_int_equal(scep_subject_find_token("no tokens"), 0);
@@ -784,6 +849,7 @@ main(void)
         cmocka_unit_test(test_cn_length_counts_text_and_every_token),
         cmocka_unit_test(test_bad_user_values),
         cmocka_unit_test(test_missing_values),
+        cmocka_unit_test(test_sid_and_upn),
         cmocka_unit_test(test_unused_values_are_not_checked),
         cmocka_unit_test(test_check_value),
         cmocka_unit_test(test_good_templates),
