@@ -90,6 +90,17 @@ dir_create(const dir_config_t *cfg, dir_error_t *err)
         return NULL;
     }
 
+    if (dir_servers_init(&dir->servers, &dir->cfg) != 0) {
+        dir_pool_destroy(&dir->pool);
+        dir_cache_destroy(dir->cache);
+        free(dir);
+        dir_error_set(err, DIR_ERR_INTERNAL, NULL,
+                      "the server table's lock could not be created");
+        return NULL;
+    }
+
+    dir->pool.servers = &dir->servers;
+
     return dir;
 }
 
@@ -102,6 +113,7 @@ dir_destroy(dir_t *dir)
     }
 
     dir_pool_destroy(&dir->pool);
+    dir_servers_destroy(&dir->servers);
     dir_cache_destroy(dir->cache);
     free(dir);
 }

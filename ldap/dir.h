@@ -14,6 +14,7 @@
 #define DIR_H
 
 #include <stddef.h>
+#include <time.h>
 
 
 typedef enum {
@@ -345,6 +346,31 @@ void dir_user_free(dir_user_t *user);
  * a login takes a search connection and, for its bind, a bind connection.
  */
 void dir_stats(dir_t *dir, unsigned long *opened, unsigned long *reused);
+
+/*
+ * What this client last saw of each of its servers, in the order of the
+ * urls: up once a connection to it was opened (or it answered, if only
+ * to refuse the service account), down when the last attempt could not
+ * reach it (DIR_ERR_UNAVAILABLE, DIR_ERR_TIMEOUT), unknown until it is
+ * tried; a server is tried only when those before it fail.  seen is the
+ * time (time()) of the last attempt, changed of the last change of
+ * state.  Safe while other threads log in.  Writes at most n states;
+ * returns the number of servers.
+ */
+typedef enum {
+    DIR_SERVER_UNKNOWN = 0,
+    DIR_SERVER_UP,
+    DIR_SERVER_DOWN
+} dir_server_up_t;
+
+typedef struct {
+    const char        *url;
+    dir_server_up_t    state;
+    time_t             seen;
+    time_t             changed;
+} dir_server_state_t;
+
+size_t dir_server_state(dir_t *dir, dir_server_state_t *out, size_t n);
 
 /* A stable lower-case name for logs and tests, e.g. "bad_credentials". */
 const char *dir_code_name(dir_code_t code);

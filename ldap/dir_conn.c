@@ -374,7 +374,7 @@ dir_conn_open_url(const dir_config_t *cfg, const char *url,
 
 int
 dir_conn_open(const dir_config_t *cfg, dir_conn_role_t role,
-    dir_conn_t **connp, dir_error_t *err)
+    dir_servers_t *servers, dir_conn_t **connp, dir_error_t *err)
 {
     size_t  i;
 
@@ -382,8 +382,13 @@ dir_conn_open(const dir_config_t *cfg, dir_conn_role_t role,
 
     for (i = 0; i < cfg->nurls; i++) {
         if (dir_conn_open_url(cfg, cfg->urls[i], role, connp, err) == 0) {
+            dir_servers_note(servers, cfg->urls[i], DIR_OK, time(NULL));
             return 0;
         }
+
+        dir_servers_note(servers, cfg->urls[i],
+                         err != NULL ? err->code : DIR_ERR_UNAVAILABLE,
+                         time(NULL));
 
         /* the next server may do better; a refused account will not */
         if (err != NULL && err->code != DIR_ERR_UNAVAILABLE

@@ -16,6 +16,7 @@
 
 #include "dir.h"
 #include "dir_account.h"
+#include "dir_servers.h"
 
 
 typedef enum {
@@ -48,10 +49,11 @@ struct dir_conn_s {
  * Opens a connection to the first server that answers; a search
  * connection is bound as the service account.  A server that cannot be
  * reached, fails TLS or does not answer in time is skipped; the error of
- * the last one is reported.
+ * the last one is reported.  Each attempt is noted in servers (may be
+ * NULL).
  */
 int dir_conn_open(const dir_config_t *cfg, dir_conn_role_t role,
-    dir_conn_t **connp, dir_error_t *err);
+    dir_servers_t *servers, dir_conn_t **connp, dir_error_t *err);
 
 /*
  * Builds the TLS settings of a connection without connecting, so that an

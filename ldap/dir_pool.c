@@ -28,6 +28,7 @@ dir_pool_init(dir_pool_t *pool, int size)
     pool->size = size;
     pool->opened = 0;
     pool->reused = 0;
+    pool->servers = NULL;
 
     return pthread_mutex_init(&pool->mutex, NULL) == 0 ? 0 : -1;
 }
@@ -75,7 +76,7 @@ dir_pool_take(dir_pool_t *pool, const dir_config_t *cfg,
     }
 
     /* opening waits on the network: never under the lock */
-    if (dir_conn_open(cfg, role, &conn, err) != 0) {
+    if (dir_conn_open(cfg, role, pool->servers, &conn, err) != 0) {
         return -1;
     }
 

@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "dir_conn.h"
+#include "dir_servers.h"
 
 
 typedef struct {
@@ -20,6 +21,7 @@ typedef struct {
     int               size;             /* idle connections kept a role */
     unsigned long     opened;
     unsigned long     reused;
+    dir_servers_t    *servers;          /* noted at each open, or NULL */
 } dir_pool_t;
 
 

@@ -13,6 +13,7 @@
 #include "dir_conn.h"
 #include "dir_strings.h"
 #include "dir_pool.h"
+#include "dir_servers.h"
 
 
 /* DNs from the configuration or the server longer than this are refused. */
@@ -27,6 +28,7 @@ struct dir_s {
     const char    *group_base_dn;       /* the setting, or its default */
     dir_pool_t     pool;
     dir_cache_t   *cache;               /* NULL when cache_ttl is 0 */
+    dir_servers_t  servers;             /* as connections last saw them */
 };
 
 

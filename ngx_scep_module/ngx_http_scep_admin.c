@@ -15,6 +15,7 @@
 
 #include "ngx_http_scep_module.h"
 #include "ngx_http_scep_job.h"
+#include "ngx_http_scep_status.h"
 
 
 typedef struct {
@@ -225,11 +226,20 @@ ngx_http_scep_admin_done(ngx_http_request_t *r, void *data)
 {
     ngx_http_scep_admin_job_t  *job = data;
 
-    ngx_int_t               rc;
-    ngx_uint_t              level;
-    portal_admin_result_t  *res;
+    ngx_int_t                   rc;
+    ngx_uint_t                  level;
+    portal_admin_result_t      *res;
+    ngx_http_scep_main_conf_t  *smcf;
 
     res = &job->result;
+
+    if (res->profile != NULL) {
+        ngx_http_scep_status_admin(res);
+
+        /* the certificate may have taken a key from the profile's pool */
+        smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
+        ngx_http_scep_worker_keys_refill(smcf, res->profile);
+    }
 
     if (res->audit != NULL) {
         ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,

@@ -6,7 +6,10 @@
  * C results in that data; it never touches an ngx_pool_t, a request, a
  * connection, a log, shared memory or a timer: they belong to the event
  * loop, which may use them at the same moment.  Everything else happens
- * in done(), back on the loop.
+ * in done(), back on the loop.  One exception, outside run(): the thread
+ * that takes a task counts it out of the status page's "queued" with an
+ * atomic subtraction in the shared zone, memory that stays mapped for as
+ * long as the process lives and that atomics are made for.
  *
  * While a job is on the pool, its request is pinned, as nginx's own
  * thread users pin theirs (ngx_http_copy_filter_module.c): r->main->count
@@ -34,6 +37,7 @@
 
 #include "ngx_http_scep_module.h"
 #include "ngx_http_scep_job.h"
+#include "ngx_http_scep_status.h"
 
 
 /* How often the holder timer looks again while tasks are out. */
@@ -133,12 +137,24 @@ ngx_http_scep_task_post(ngx_http_scep_task_t *t, ngx_thread_pool_t *tp)
 
     t->cancel = 0;
     t->skipped = 0;
+    t->counted = ngx_http_scep_status_jobs(tp);
 
     /* counted first: a thread may finish the task before post returns */
     (void) ngx_atomic_fetch_add(&ngx_http_scep_tasks_in_pool, 1);
 
+    if (t->counted != NULL) {
+        (void) ngx_atomic_fetch_add(&t->counted->in_flight, 1);
+        (void) ngx_atomic_fetch_add(&t->counted->queued, 1);
+    }
+
     if (ngx_thread_task_post(tp, &t->task) != NGX_OK) {
         (void) ngx_atomic_fetch_add(&ngx_http_scep_tasks_in_pool, -1);
+
+        if (t->counted != NULL) {
+            (void) ngx_atomic_fetch_add(&t->counted->in_flight, -1);
+            (void) ngx_atomic_fetch_add(&t->counted->queued, -1);
+        }
+
         return NGX_BUSY;
     }
 
@@ -167,6 +183,10 @@ ngx_http_scep_task_thread(void *data, ngx_log_t *log)
 
     ngx_http_scep_thread_mark();
 
+    if (t->counted != NULL) {
+        (void) ngx_atomic_fetch_add(&t->counted->queued, -1);
+    }
+
     /* a cancelled task, or any task at a fast shutdown, does nothing */
 
     if (t->cancel || ngx_terminate) {
@@ -186,6 +206,10 @@ ngx_http_scep_task_event(ngx_event_t *ev)
     ngx_http_scep_task_t  *t = ev->data;
 
     ngx_http_scep_tasks_out--;
+
+    if (t->counted != NULL) {
+        (void) ngx_atomic_fetch_add(&t->counted->in_flight, -1);
+    }
 
     t->done(t->data);
 }

@@ -29,6 +29,9 @@ typedef void (*ngx_http_scep_task_run_pt)(void *data);
 /* Runs on the event loop once the task is over (or was skipped). */
 typedef void (*ngx_http_scep_task_done_pt)(void *data);
 
+/* The status page's counters of a worker's jobs on a pool. */
+typedef struct ngx_http_scep_status_jobs_s  ngx_http_scep_status_jobs_t;
+
 typedef struct {
     ngx_thread_task_t            task;
     ngx_http_scep_task_run_pt    run;
@@ -40,6 +43,9 @@ typedef struct {
 
     /* set by the thread, read on the loop in done() */
     ngx_uint_t                   skipped;
+
+    /* where the task is counted while posted, or NULL */
+    ngx_http_scep_status_jobs_t *counted;
 } ngx_http_scep_task_t;
 
 

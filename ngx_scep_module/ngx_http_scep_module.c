@@ -14,6 +14,7 @@
 
 #include "ngx_http_scep_module.h"
 #include "ngx_http_scep_job.h"
+#include "ngx_http_scep_status.h"
 
 
 
@@ -72,9 +73,23 @@ static ngx_command_t  ngx_http_scep_commands[] = {
       0,
       NULL },
 
+    { ngx_string("scep_status_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_scep_status_zone_size,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("scep_admin"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_scep_admin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("scep_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_scep_status,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -262,6 +277,7 @@ ngx_http_scep_create_main_conf(ngx_conf_t *cf)
      */
 
     smcf->pending_size = NGX_CONF_UNSET;
+    smcf->status_size = NGX_CONF_UNSET;
 
     return smcf;
 }
@@ -324,6 +340,16 @@ ngx_http_scep_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->host_detection, prev->host_detection,
                              NULL);
 
+    if (conf->status_set
+        && (conf->portal_set || conf->admin_set || conf->proxy_set))
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "scep_status needs a location of its own, without "
+                      "scep_portal, scep_admin or scep_proxy, in %V:%ui",
+                      &conf->file, conf->line);
+        return NGX_CONF_ERROR;
+    }
+
     if (conf->portal_set || conf->admin_set) {
         conf->thread_pool = ngx_thread_pool_add(cf, &conf->thread_pool_name);
         if (conf->thread_pool == NULL) {
@@ -358,7 +384,11 @@ ngx_http_scep_postconfiguration(ngx_conf_t *cf)
         }
     }
 
-    return ngx_http_scep_main_complete(cf, smcf);
+    if (ngx_http_scep_main_complete(cf, smcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_scep_status_init_conf(cf, smcf);
 }
 
 
@@ -565,6 +595,9 @@ ngx_http_scep_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    /* before any task: a task's counters are found through its slot */
+    ngx_http_scep_status_worker_init(cycle, smcf);
+
     if (ngx_http_scep_worker_init(cycle, smcf) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -587,4 +620,5 @@ ngx_http_scep_exit_process(ngx_cycle_t *cycle)
     ngx_http_scep_tasks_exit(cycle);
 
     ngx_http_scep_worker_exit(smcf);
+    ngx_http_scep_status_worker_exit();
 }

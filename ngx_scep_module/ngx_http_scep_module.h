@@ -150,6 +150,7 @@ typedef struct {
 
 
 typedef struct ngx_http_scep_pending_s  ngx_http_scep_pending_t;
+typedef struct ngx_http_scep_status_conf_s  ngx_http_scep_status_conf_t;
 
 typedef struct {
     ngx_array_t                profiles;     /* ngx_http_scep_profile_t * */
@@ -178,6 +179,10 @@ typedef struct {
      */
     scep_keyring_t             keys;
     ngx_uint_t                 keys_from_files;
+
+    ssize_t                    status_size;  /* scep_status_zone */
+    ngx_uint_t                 status_used;  /* a scep_status location */
+    ngx_http_scep_status_conf_t  *status;
 } ngx_http_scep_main_conf_t;
 
 
@@ -209,6 +214,7 @@ typedef struct {
     unsigned                   portal_set:1;
     unsigned                   admin_set:1;
     unsigned                   proxy_set:1;
+    unsigned                   status_set:1;
 
     portal_t                  *portal;       /* built once names resolve */
 } ngx_http_scep_loc_conf_t;
@@ -322,6 +328,7 @@ ngx_int_t ngx_http_scep_pending_put(ngx_http_scep_pending_t *pending,
     const char *key, const u_char *data, size_t len, ngx_log_t *log);
 void ngx_http_scep_pending_delete(ngx_http_scep_pending_t *pending,
     const char *key);
+ngx_uint_t ngx_http_scep_pending_count(ngx_http_scep_pending_t *pending);
 
 /* ngx_http_scep_pending_store.c */
 ngx_int_t ngx_http_scep_pending_store_init_conf(ngx_conf_t *cf,

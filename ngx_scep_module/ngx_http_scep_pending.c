@@ -311,6 +311,33 @@ ngx_http_scep_pending_delete(ngx_http_scep_pending_t *pending,
 }
 
 
+/* For the status page: the entries kept, expired ones removed first. */
+
+ngx_uint_t
+ngx_http_scep_pending_count(ngx_http_scep_pending_t *pending)
+{
+    ngx_uint_t    n;
+    ngx_queue_t  *q;
+
+    n = 0;
+
+    ngx_shmtx_lock(&pending->shpool->mutex);
+
+    ngx_http_scep_pending_expire(pending, 0);
+
+    for (q = ngx_queue_head(&pending->sh->queue);
+         q != ngx_queue_sentinel(&pending->sh->queue);
+         q = ngx_queue_next(q))
+    {
+        n++;
+    }
+
+    ngx_shmtx_unlock(&pending->shpool->mutex);
+
+    return n;
+}
+
+
 static ngx_http_scep_pending_node_t *
 ngx_http_scep_pending_find(ngx_http_scep_pending_t *pending, u_char *hash)
 {

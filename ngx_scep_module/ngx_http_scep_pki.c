@@ -15,6 +15,7 @@
 
 #include "ngx_http_scep_module.h"
 #include "ngx_http_scep_job.h"
+#include "ngx_http_scep_status.h"
 #include "scep/scep_pki.h"
 #include "scep/scep_subject.h"
 
@@ -159,6 +160,10 @@ ngx_http_scep_pki_fetch_done(void *data)
         return;
     }
 
+    ngx_http_scep_status_ca(pki->prof, pki->state,
+                            pki->fetch_rc == 0 ? SCEP_OK
+                                               : pki->fetch_err.code);
+
     if (pki->fetch_rc == 0) {
         ngx_http_scep_pki_log_ca(pki);
         pki->backoff = NGX_HTTP_SCEP_FETCH_FIRST;
@@ -226,6 +231,8 @@ ngx_http_scep_pki_log_ca(ngx_http_scep_pki_t *pki)
 void
 ngx_http_scep_pki_keys_refill(ngx_http_scep_pki_t *pki)
 {
+    ngx_http_scep_status_keys(pki->prof, pki->state);
+
     if (pki->refilling || ngx_exiting || ngx_terminate
         || scep_pki_keys_wanted(pki->state) == 0)
     {

@@ -22,6 +22,7 @@
 
 #include "ngx_http_scep_module.h"
 #include "ngx_http_scep_job.h"
+#include "ngx_http_scep_status.h"
 #include "portal/portal_pending.h"
 
 
@@ -53,6 +54,7 @@ static ngx_int_t ngx_http_scep_getconfig(ngx_http_request_t *r);
 static void ngx_http_scep_getconfig_body(ngx_http_request_t *r);
 static void ngx_http_scep_begin_run(void *data);
 static void ngx_http_scep_begin_done(ngx_http_request_t *r, void *data);
+static void ngx_http_scep_begin_late(ngx_http_request_t *r, void *data);
 static void ngx_http_scep_finish_run(void *data);
 static void ngx_http_scep_finish_done(ngx_http_request_t *r, void *data);
 static void ngx_http_scep_finish_late(ngx_http_request_t *r, void *data);
@@ -293,6 +295,7 @@ ngx_http_scep_getconfig_body(ngx_http_request_t *r)
                       &r->connection->addr_text, err.message);
 
         ngx_http_scep_set_result(r, "bad_request");
+        ngx_http_scep_status_login(PORTAL_RESULT_BAD_REQUEST);
 
         ngx_http_finalize_request(r,
             ngx_http_scep_send_error(r, gp_code_http_status(err.code),
@@ -313,13 +316,10 @@ ngx_http_scep_getconfig_body(ngx_http_request_t *r)
         return;
     }
 
-    /* with a store, an enrollment may end in this job: it may come late */
     rc = ngx_http_scep_job_post(r, slcf->thread_pool,
                                 ngx_http_scep_begin_run,
                                 ngx_http_scep_begin_done,
-                                login->store ? ngx_http_scep_finish_late
-                                             : NULL,
-                                login);
+                                ngx_http_scep_begin_late, login);
 
     if (rc == NGX_BUSY) {
         ngx_http_scep_busy(r);
@@ -387,6 +387,11 @@ ngx_http_scep_begin_done(ngx_http_request_t *r, void *data)
     ngx_http_scep_loc_conf_t   *slcf;
     ngx_http_scep_main_conf_t  *smcf;
 
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+
+    ngx_http_scep_status_backends(slcf->directory, login->dir,
+                                  &login->result);
+
     if (login->session == NULL) {
         ngx_http_scep_answer(r, &login->result);
         return;
@@ -394,6 +399,7 @@ ngx_http_scep_begin_done(ngx_http_request_t *r, void *data)
 
     if (login->store != NULL) {
         /* enroll mode, done in the job */
+        ngx_http_scep_status_certificate(login->profile, login->result.kind);
         ngx_http_scep_login_stored(r, login);
         ngx_http_scep_worker_keys_refill(login->smcf, login->profile);
         ngx_http_scep_answer(r, &login->result);
@@ -403,7 +409,6 @@ ngx_http_scep_begin_done(ngx_http_request_t *r, void *data)
     /* enroll mode: is there a request of this user waiting at the CA? */
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
 
     key = portal_session_pending_key(login->session);
     len = ngx_strlen(key) + 1;
@@ -439,6 +444,30 @@ ngx_http_scep_begin_done(ngx_http_request_t *r, void *data)
 }
 
 
+/*
+ * The login's deadline answered meanwhile: what it cost is counted, and
+ * an enrollment that ran in this job (a sealed store) is kept as one
+ * that ran in a job of its own.
+ */
+
+static void
+ngx_http_scep_begin_late(ngx_http_request_t *r, void *data)
+{
+    ngx_http_scep_login_t  *login = data;
+
+    ngx_http_scep_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+
+    ngx_http_scep_status_backends(slcf->directory, login->dir,
+                                  &login->result);
+
+    if (login->store != NULL && login->session != NULL) {
+        ngx_http_scep_finish_late(r, data);
+    }
+}
+
+
 static void
 ngx_http_scep_finish_run(void *data)
 {
@@ -460,6 +489,9 @@ ngx_http_scep_finish_done(ngx_http_request_t *r, void *data)
     ngx_http_scep_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
+
+    ngx_http_scep_status_backends(NULL, NULL, &login->result);
+    ngx_http_scep_status_certificate(login->profile, login->result.kind);
 
     (void) ngx_http_scep_login_pending(r, login, 1);
 
@@ -487,10 +519,8 @@ ngx_http_scep_finish_late(ngx_http_request_t *r, void *data)
     smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
     res = &login->result;
 
-    if (login->session == NULL && login->pending_key == NULL) {
-        /* not an enrollment: nothing to keep */
-        return;
-    }
+    ngx_http_scep_status_backends(NULL, NULL, res);
+    ngx_http_scep_status_certificate(login->profile, res->kind);
 
     ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                   "scep audit: client=%V late=1 %s", &r->connection->addr_text,
@@ -612,6 +642,7 @@ ngx_http_scep_login_expired(ngx_http_request_t *r)
                   &r->connection->addr_text);
 
     ngx_http_scep_set_result(r, "failed");
+    ngx_http_scep_status_login(PORTAL_RESULT_FAILED);
 
     ngx_http_finalize_request(r,
         ngx_http_scep_send_error(r, NGX_HTTP_GATEWAY_TIME_OUT,
@@ -631,6 +662,8 @@ ngx_http_scep_answer(ngx_http_request_t *r, portal_result_t *res)
     ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                   "scep audit: client=%V %s", &r->connection->addr_text,
                   res->audit ? res->audit : "result=failed");
+
+    ngx_http_scep_status_login(res->kind);
 
     if (ngx_http_scep_set_outcome(r, res) != NGX_OK) {
         portal_result_free(res);
@@ -696,6 +729,7 @@ ngx_http_scep_busy(ngx_http_request_t *r)
                   &r->connection->addr_text);
 
     ngx_http_scep_set_result(r, "busy");
+    ngx_http_scep_status_login(PORTAL_RESULT_BUSY);
 
     if (ngx_http_scep_retry_after(r, NGX_HTTP_SCEP_BUSY_RETRY) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);

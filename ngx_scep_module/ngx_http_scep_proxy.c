@@ -20,6 +20,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_scep_module.h"
+#include "ngx_http_scep_status.h"
 #include "agent-proto/gp_buf.h"
 #include "agent-proto/gp_ticket.h"
 
@@ -159,6 +160,8 @@ ngx_http_scep_proxy_handler(ngx_http_request_t *r)
                              ngx_time(), user, sizeof(user));
 
     ngx_explicit_memzero(buf, sizeof(buf));
+
+    ngx_http_scep_status_proxy(slcf->proxy_profile, status == GP_TICKET_OK);
 
     if (status == GP_TICKET_OK) {
         ngx_http_scep_proxy_log(r, slcf->proxy_profile, "admitted", user,

@@ -77,6 +77,7 @@ portal_admin_issue(const portal_admin_profile_t *profiles, size_t nprofiles,
 
     memset(res, 0, sizeof(*res));
     memset(&req, 0, sizeof(req));
+    res->pki_usec = -1;
 
     if (gp_form_parse(body, len, &form, &ferr) != 0) {
         portal_admin_answer(res, gp_code_http_status(ferr.code), PORTAL_LOG_INFO,
@@ -124,6 +125,13 @@ portal_admin_issue(const portal_admin_profile_t *profiles, size_t nprofiles,
     portal_admin_saved(&req, cert, res);
 
 done:
+
+    if (res->profile != NULL) {
+        res->kind = (res->status == 201) ? PORTAL_RESULT_ISSUED
+                    : (res->status == 202) ? PORTAL_RESULT_PENDING
+                    : (res->status == 403) ? PORTAL_RESULT_REFUSED
+                    : PORTAL_RESULT_FAILED;
+    }
 
     if (res->audit == NULL) {
         if (subject == NULL
@@ -232,7 +240,10 @@ portal_admin_enroll(const portal_admin_request_t *req, X509_NAME *subject,
     X509                *cert;
     scep_poll_t          poll;
     scep_error_t         err;
+    struct timespec      start;
     scep_transaction_t  *pending;
+
+    res->profile = req->profile;
 
     if (req->pki == NULL) {
         portal_admin_answer(res, 500, PORTAL_LOG_ERR, "the profile has no PKI state");
@@ -241,6 +252,8 @@ portal_admin_enroll(const portal_admin_request_t *req, X509_NAME *subject,
 
     *ca = scep_pki_ca_acquire(req->pki, &err);
     if (*ca == NULL) {
+        res->pki_error = err.code;
+
         /* waiting helps, unless the CA does not match its fingerprint */
         portal_admin_answer(res, err.code == SCEP_ERR_CA_FINGERPRINT ? 502 : 503,
                         PORTAL_LOG_WARN, err.message);
@@ -253,11 +266,15 @@ portal_admin_enroll(const portal_admin_request_t *req, X509_NAME *subject,
         return NULL;
     }
 
+    portal_clock_start(&start);
+
     if (scep_challenge_obtain(req->profile, subject, challenge,
                               sizeof(challenge), &err)
         != 0)
     {
         OPENSSL_cleanse(challenge, sizeof(challenge));
+        res->pki_usec = portal_clock_usec(&start);
+        res->pki_error = err.code;
         portal_admin_answer(res, err.code == SCEP_ERR_HTTP_TIMEOUT ? 504 : 502,
                         PORTAL_LOG_ERR, err.message);
         return NULL;
@@ -273,10 +290,16 @@ portal_admin_enroll(const portal_admin_request_t *req, X509_NAME *subject,
                               challenge[0] ? challenge : NULL, &poll,
                               &pending, &err);
 
+    res->pki_usec = portal_clock_usec(&start);
+
     OPENSSL_cleanse(challenge, sizeof(challenge));
 
     if (cert != NULL) {
         return cert;
+    }
+
+    if (err.code != SCEP_ERR_PENDING) {
+        res->pki_error = err.code;
     }
 
     if (err.code == SCEP_ERR_PENDING) {

@@ -25,6 +25,17 @@ typedef struct {
     char                *audit;         /* one log line, escaped, or NULL */
     portal_log_level_t   log_level;
     char                 reason[PORTAL_REASON_LEN];
+
+    /*
+     * For the status page, once a request was for the CA (NULL profile
+     * before): the outcome (ISSUED, PENDING, REFUSED by the CA, or
+     * FAILED), the PKI's part in microseconds of the monotonic clock (-1
+     * when the PKI was not asked) and the code of its failure, 0 if none.
+     */
+    const scep_profile_t  *profile;
+    portal_result_kind_t   kind;
+    long                   pki_usec;
+    scep_code_t            pki_error;
 } portal_admin_result_t;
 
 /* A profile, and this process's PKI state of it (CA certificate, keys). */

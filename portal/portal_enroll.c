@@ -33,6 +33,7 @@ typedef struct {
     EVP_PKEY            *key;
     scep_transaction_t  *pending;
     scep_error_t         err;
+    long                 usec;       /* the PKI's part, or -1 */
 } portal_enrollment_t;
 
 
@@ -63,6 +64,7 @@ portal_enroll(portal_session_t *s, scep_pki_t *pki,
     scep_transaction_t  *t;
 
     memset(&e, 0, sizeof(e));
+    e.usec = -1;
     scep_error_clear(&err);
 
     if (pki == NULL) {
@@ -79,6 +81,7 @@ portal_enroll(portal_session_t *s, scep_pki_t *pki,
     }
 
     if (ca == NULL) {
+        res->pki_error = err.code;
         portal_fail(res, PORTAL_RESULT_BUSY, 503, PORTAL_MSG_NO_CA,
                     PORTAL_LOG_WARN, "profile \"%s\": %s", s->profile->name,
                     err.message);
@@ -108,6 +111,8 @@ portal_enroll(portal_session_t *s, scep_pki_t *pki,
         portal_enroll_start(s, ca->ca, pki, &e);
     }
 
+    res->pki_usec = e.usec;
+
     if (e.cert != NULL) {
         portal_enroll_issued(s, ca->ca, &e, res);
         portal_enroll_keep(s, ca->ca, &e, res);
@@ -135,19 +140,24 @@ static void
 portal_enroll_start(portal_session_t *s, const scep_ca_t *ca, scep_pki_t *pki,
     portal_enrollment_t *e)
 {
-    char         challenge[SCEP_CHALLENGE_MAX];
-    scep_poll_t  poll;
+    char             challenge[SCEP_CHALLENGE_MAX];
+    scep_poll_t      poll;
+    struct timespec  start;
 
     e->key = scep_pki_key(pki, &e->err);
     if (e->key == NULL) {
         return;
     }
 
+    /* the PKI's part: a key made here when the pool was empty is not */
+    portal_clock_start(&start);
+
     if (scep_challenge_obtain(s->profile, s->subject, challenge,
                               sizeof(challenge), &e->err)
         != 0)
     {
         OPENSSL_cleanse(challenge, sizeof(challenge));
+        e->usec = portal_clock_usec(&start);
         return;
     }
 
@@ -159,6 +169,8 @@ portal_enroll_start(portal_session_t *s, const scep_ca_t *ca, scep_pki_t *pki,
                                  challenge[0] ? challenge : NULL, &poll,
                                  &e->pending, &e->err);
 
+    e->usec = portal_clock_usec(&start);
+
     OPENSSL_cleanse(challenge, sizeof(challenge));
 }
 
@@ -167,7 +179,8 @@ static void
 portal_enroll_resume(portal_session_t *s, const scep_ca_t *ca,
     scep_transaction_t *t, portal_enrollment_t *e)
 {
-    scep_poll_t  poll;
+    scep_poll_t      poll;
+    struct timespec  start;
 
     if (t->issued != NULL) {
         /* issued while an earlier login had given up waiting */
@@ -182,7 +195,11 @@ portal_enroll_resume(portal_session_t *s, const scep_ca_t *ca,
     poll.max_interval_ms = s->profile->poll_wait_ms;
     poll.max_total_ms = s->profile->poll_wait_ms;
 
+    portal_clock_start(&start);
+
     e->cert = scep_client_poll(s->profile, ca, t, &poll, &e->err);
+
+    e->usec = portal_clock_usec(&start);
 
     if (e->cert != NULL) {
         EVP_PKEY_up_ref(t->key);

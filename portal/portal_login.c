@@ -33,6 +33,8 @@ portal_login_begin(const portal_t *portal, dir_t *dir,
     portal_session_t  *s;
 
     memset(res, 0, sizeof(*res));
+    res->dir_usec = -1;
+    res->pki_usec = -1;
 
     s = calloc(1, sizeof(portal_session_t));
     if (s == NULL) {
@@ -82,11 +84,20 @@ void
 portal_login_finish(portal_session_t *s, scep_pki_t *pki,
     const unsigned char *resume, size_t resume_len, portal_result_t *res)
 {
+    struct timespec  start;
+
     switch (s->profile->mode) {
 
     case SCEP_MODE_PUSH:
     case SCEP_MODE_PROXY:
+        portal_clock_start(&start);
         portal_push(s, res);
+
+        /* the PKI is asked only for a dynamic challenge */
+        if (s->profile->challenge == SCEP_CHALLENGE_DYNAMIC) {
+            res->pki_usec = portal_clock_usec(&start);
+        }
+
         break;
 
     case SCEP_MODE_ENROLL:
@@ -123,17 +134,25 @@ static int
 portal_directory(portal_session_t *s, dir_t *dir, const gp_login_t *login,
     portal_result_t *res)
 {
-    dir_error_t  err;
+    int              rc;
+    dir_error_t      err;
+    struct timespec  start;
 
     memset(&err, 0, sizeof(err));
 
-    if (dir_login_n(dir, login->user, login->user_len, login->passwd,
-                    login->passwd_len, &s->user, &err)
-        == 0)
-    {
+    portal_clock_start(&start);
+
+    rc = dir_login_n(dir, login->user, login->user_len, login->passwd,
+                     login->passwd_len, &s->user, &err);
+
+    res->dir_usec = portal_clock_usec(&start);
+
+    if (rc == 0) {
         s->audit.user = &s->user;
         return 0;
     }
+
+    res->dir_error = err.code;
 
     switch (err.code) {
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -56,6 +57,7 @@ portal_fail_pki(portal_result_t *res, const char *profile, const char *what,
     char         text[160];
     const char  *msg;
 
+    res->pki_error = err->code;
     status = 502;
 
     switch (err->code) {
@@ -142,9 +144,31 @@ portal_result_name(portal_result_kind_t kind)
         "bad_request", "busy", "failed"
     };
 
+    _Static_assert(sizeof(names) / sizeof(names[0]) == PORTAL_RESULT_KINDS,
+                   "a word for every kind of result");
+
     if ((size_t) kind >= sizeof(names) / sizeof(names[0])) {
         return "unknown";
     }
 
     return names[kind];
+}
+
+
+void
+portal_clock_start(struct timespec *start)
+{
+    (void) clock_gettime(CLOCK_MONOTONIC, start);
+}
+
+
+long
+portal_clock_usec(const struct timespec *start)
+{
+    struct timespec  now;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &now);
+
+    return (long) (now.tv_sec - start->tv_sec) * 1000000
+           + (now.tv_nsec - start->tv_nsec) / 1000;
 }

@@ -9,7 +9,9 @@
 #define PORTAL_RESULT_H
 
 #include <stddef.h>
+#include <time.h>
 
+#include "ldap/dir.h"
 #include "scep/scep_error.h"
 
 
@@ -21,7 +23,8 @@ typedef enum {
     PORTAL_RESULT_BAD_CREDENTIALS,
     PORTAL_RESULT_BAD_REQUEST,
     PORTAL_RESULT_BUSY,            /* try again later */
-    PORTAL_RESULT_FAILED           /* a backend failed */
+    PORTAL_RESULT_FAILED,          /* a backend failed */
+    PORTAL_RESULT_KINDS            /* how many there are */
 } portal_result_kind_t;
 
 typedef enum {
@@ -68,6 +71,17 @@ typedef struct portal_result_s {
 
     /* a refusal's message, as the body has it: for the status line */
     char                  message[PORTAL_MESSAGE_LEN];
+
+    /*
+     * For the status page: how long the directory's part of the login
+     * and the PKI's (challenge and SCEP transaction) took, in
+     * microseconds of the monotonic clock, -1 when that backend was not
+     * asked; and the code of the backend's failure, 0 when none.
+     */
+    long                  dir_usec;
+    dir_code_t            dir_error;
+    long                  pki_usec;
+    scep_code_t           pki_error;
 } portal_result_t;
 
 
@@ -95,6 +109,13 @@ void portal_result_free(portal_result_t *res);
 
 /* "settings", "issued", ...: the audit line's and $scep_result's word. */
 const char *portal_result_name(portal_result_kind_t kind);
+
+/*
+ * Durations for the status page: portal_clock_start() notes the
+ * monotonic clock, portal_clock_usec() gives the microseconds since.
+ */
+void portal_clock_start(struct timespec *start);
+long portal_clock_usec(const struct timespec *start);
 
 
 #endif /* PORTAL_RESULT_H */

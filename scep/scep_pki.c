@@ -5,6 +5,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <openssl/x509.h>
 
 #include "scep_client.h"
 #include "scep_pki.h"
@@ -217,4 +220,34 @@ scep_pki_keys_refill(scep_pki_t *pki, scep_error_t *err)
 
     return scep_keypool_refill(pki->keys, pki->profile->key_pool, err) < 0
            ? -1 : 0;
+}
+
+
+size_t
+scep_pki_keys_ready(scep_pki_t *pki)
+{
+    return pki->keys ? scep_keypool_count(pki->keys) : 0;
+}
+
+
+time_t
+scep_pki_ca_not_after(scep_pki_t *pki)
+{
+    time_t      t;
+    struct tm   tm;
+
+    t = 0;
+
+    pthread_mutex_lock(&pki->lock);
+
+    if (pki->current != NULL
+        && ASN1_TIME_to_tm(X509_get0_notAfter(pki->current->ca->ca), &tm)
+           == 1)
+    {
+        t = timegm(&tm);
+    }
+
+    pthread_mutex_unlock(&pki->lock);
+
+    return t;
 }

@@ -12,6 +12,7 @@
 #define SCEP_PKI_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -57,6 +58,15 @@ EVP_PKEY *scep_pki_key(scep_pki_t *pki, scep_error_t *err);
 /* Keys the pool lacks (0 without a pool); refill is blocking. */
 size_t scep_pki_keys_wanted(scep_pki_t *pki);
 int scep_pki_keys_refill(scep_pki_t *pki, scep_error_t *err);
+
+/* For the status page: keys ready in the pool (0 without a pool). */
+size_t scep_pki_keys_ready(scep_pki_t *pki);
+
+/*
+ * For the status page: the current CA certificate's notAfter as a Unix
+ * time, or 0 when there is no CA certificate.
+ */
+time_t scep_pki_ca_not_after(scep_pki_t *pki);
 
 
 #endif /* SCEP_PKI_H */

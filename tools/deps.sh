@@ -12,7 +12,7 @@ packages="
     nginx nginx-dev libpcre2-dev zlib1g-dev
     libssl-dev openssl libldap-dev libcurl4-openssl-dev libcmocka-dev
     libxml2-dev
-    slapd ldap-utils scep openconnect certmonger
+    slapd ldap-utils scep openconnect certmonger prometheus
     samba samba-dsdb-modules samba-vfs-modules samba-ad-provision ldb-tools
     python3 python3-pytest python3-cryptography libxml2-utils
     curl ca-certificates procps iproute2 wrk
