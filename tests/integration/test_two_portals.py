@@ -19,9 +19,9 @@ import base64
 import hashlib
 import os
 import re
+import shutil
 import signal
 import subprocess
-import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -29,7 +29,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from harness import directory, http, portal, procs
+from harness import directory, http, portal, procs, tls
 from harness.pki import agent_enroll, scep_settings
 from harness.portal_pair import PortalPair
 
@@ -124,10 +124,10 @@ def audit(server, result, user):
                       rf'status=200 login="{user}"', server.error_log())
 
 
-def admitted(server, user):
+def admitted(server, user, profile="staff"):
     """The operations the portal's gate admitted for user."""
-    return re.findall(r'result=admitted profile="staff" operation="(\w+)" '
-                      rf'user="{user}"', server.error_log())
+    return re.findall(rf'result=admitted profile="{profile}" '
+                      rf'operation="(\w+)" user="{user}"', server.error_log())
 
 
 def caps(server, ticket):
@@ -302,7 +302,7 @@ def test_without_a_key_file_pending_requests_do_not_survive_a_restart(
                                    ("PKCSReq", "PENDING", second)]
 
 
-def test_a_certificate_issued_after_its_login_timed_out_is_delivered_by_the_other_portal(  # noqa: E501
+def test_a_late_certificate_is_delivered_by_the_other_portal(
         nginx, slapd, responder, keys, tmp_path):
     ca = responder("--pending", "1")
     pair = PortalPair(
@@ -422,3 +422,117 @@ def test_expired_records_are_swept_and_not_resumed(nginx, slapd, responder,
     assert second != first
     assert ca.pki_operations() == [("PKCSReq", "PENDING", first),
                                    ("PKCSReq", "PENDING", second)]
+
+
+# -- the README's deployment, as written ----------------------------------
+
+EXAMPLE = os.path.join(REPO, "conf.example", "two-portals")
+
+HARNESS_MAIN = ("error_log logs/error.log info;\npid logs/nginx.pid;\n"
+                + ("user root;\n" if os.geteuid() == 0 else ""))
+HARNESS_HTTP = ("http {\n    access_log logs/access.log;\n"
+                "    client_body_temp_path temp/client_body;\n"
+                "    proxy_temp_path temp/proxy;\n"
+                "    fastcgi_temp_path temp/fastcgi;\n"
+                "    uwsgi_temp_path temp/uwsgi;\n"
+                "    scgi_temp_path temp/scgi;\n")
+
+
+def example(name, replacements):
+    """conf.example/two-portals/NAME with what names the machines of the
+    example replaced by the test's (each must be there), and the
+    harness's logs and temporary paths."""
+    with open(os.path.join(EXAMPLE, name)) as f:
+        text = f.read()
+    for old, new in replacements.items():
+        assert old in text, f"{name} no longer has {old!r}"
+        text = text.replace(old, str(new))
+    return HARNESS_MAIN + text.replace("http {\n", HARNESS_HTTP, 1)
+
+
+def test_the_readme_deployment(nginx, slapd, responder, module_path,
+                               tmp_path):
+    readme = open(os.path.join(REPO, "README.md")).read()
+    for name in ("portal.conf", "balancer.conf"):
+        with open(os.path.join(EXAMPLE, name)) as f:
+            assert f.read() in readme, f"README.md lacks {name} as it is"
+
+    ca = responder("--pending", "1")
+    key = new_key(tmp_path / "2026-12.key")
+    # the mount point exists; nginx makes the store in it
+    (tmp_path / "nfs").mkdir()
+    store = tmp_path / "nfs" / "store"
+    cert = tls.self_signed(str(tmp_path / "tls"), "vpn",
+                           common_name="vpn.example.org",
+                           hosts=("vpn.example.org",))
+
+    balancer = nginx(load_module=False)
+    portals = [nginx(), nginx()]
+    for p in portals:
+        scep = os.path.join(p.prefix, "conf", "scep")
+        os.makedirs(scep)
+        shutil.copy(cert.cert_path, os.path.join(scep, "portal.crt"))
+        shutil.copy(cert.key_path, os.path.join(scep, "portal.key"))
+        p.write_conf(example("portal.conf", {
+            "load_module modules/ngx_http_scep_module.so;":
+                f"load_module {module_path};",
+            "listen 8443 ssl;": f"listen 127.0.0.1:{p.port} ssl;",
+            # the test's directory, in place (the harness counts its pool)
+            "    include scep/directory.conf;":
+                portal.directory_block(slapd),
+            "https://pki.example.org/certsrv/mscep/mscep.dll": ca.url,
+            "6fd7ba47b2ea2a5e2e14e01dd3e3b02e0aeb1f54e7bfe1c0be2e11ed4e79ba42":
+                ca.ca_fingerprint_sha256,
+            "https://vpn.example.org/scep-proxy":
+                f"https://127.0.0.1:{balancer.port}/scep-proxy",
+            "/etc/nginx/scep/keys/2026-12.key": key,
+            "/srv/scep/store": store,
+            "10.0.0.2": "127.0.0.1",
+            # the first login leaves the request pending at once
+            "poll_wait           10s;": "poll_wait           0;",
+        }))
+    balancer.write_conf(example("balancer.conf", {
+        "portal1.example.org:8443": f"127.0.0.1:{portals[0].port}",
+        "portal2.example.org:8443": f"127.0.0.1:{portals[1].port}",
+        "listen 443 ssl;": f"listen 127.0.0.1:{balancer.port} ssl;",
+        "/etc/nginx/tls/vpn.example.org.crt": cert.cert_path,
+        "/etc/nginx/tls/vpn.example.org.key": cert.key_path,
+        "/etc/nginx/tls/portals-ca.pem": cert.cert_path,
+    }))
+
+    for p in portals:
+        p.start()
+        for profile in ("staff", "admins"):
+            pattern = re.compile(rf'scep_profile "{profile}": CA '
+                                 r"certificate .* obtained from ")
+            procs.wait_until(lambda: pattern.search(p.error_log()), 30,
+                             f"the CA certificate of {profile}",
+                             alive=p.proc.running)
+    balancer.start()
+
+    # enroll mode: carol's two logins go to one portal, then the other
+    tid = element(getconfig(balancer, "carol", https=True),
+                  "scep-pending")["transaction-id"]
+    assert len(os.listdir(store / "pending")) == 1
+    key, cert_issued = issued(getconfig(balancer, "carol", https=True))
+    assert key_tid(key) == tid
+    assert cert_issued.subject.rfc4514_string() == \
+        "CN=carol,OU=VPN,O=Example"
+    assert ca.pki_operations() == [("PKCSReq", "PENDING", tid),
+                                   ("CertPoll", "SUCCESS", tid)]
+    [left] = [p for p in portals if audit(p, "pending", "carol")]
+    [done] = [p for p in portals if audit(p, "issued", "carol")]
+    assert left is not done
+    assert os.listdir(store / "pending") == []
+
+    # proxy mode: alice's ticket, wherever it was minted, passes both
+    alice = scep_settings(getconfig(balancer, "alice", https=True).body)
+    assert alice.mode == "proxy"
+    assert alice.server_url.startswith(
+        f"https://127.0.0.1:{balancer.port}/scep-proxy/")
+    ticket = alice.server_url.rsplit("/", 1)[1]
+    for p in portals:
+        response = http.get(p.url(f"/scep-proxy/{ticket}?operation="
+                                  "GetCACaps", https=True))
+        assert response.status == 200, (p.prefix, response)
+        assert admitted(p, "alice", "admins") == ["GetCACaps"]
