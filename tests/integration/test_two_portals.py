@@ -13,6 +13,8 @@ certificate issued after its login had timed out is delivered by the
 other portal; key rotation; records that are changed on disk, or expire,
 or are swept.  What is on disk: one file per user, named by a keyed hash,
 mode 0600, nothing of the user or the key in the clear.
+
+The README's deployment (conf.example/two-portals), as written.
 """
 
 import base64
@@ -304,6 +306,8 @@ def test_without_a_key_file_pending_requests_do_not_survive_a_restart(
 
 def test_a_late_certificate_is_delivered_by_the_other_portal(
         nginx, slapd, responder, keys, tmp_path):
+    """A certificate the CA issued after its login had timed out is kept
+    in the store, and the other portal hands it over."""
     ca = responder("--pending", "1")
     pair = PortalPair(
         nginx, slapd, tmp_path, keys,
