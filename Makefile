@@ -15,9 +15,15 @@
 #   make fuzz         every parser fuzzed for FUZZ_TIME seconds
 #   make asan-integration  the integration tests with a sanitizer build
 #   make fresh-check  make demo and make test on a brand-new Debian 12 root
-#                     (debootstrap), as root and as a user with sudo
-#                     (needs root; 10 to 15 minutes; KEEP_FRESH_ROOT=1
+#                     (debootstrap), as root and as a user with sudo, and
+#                     make deb's packages as make deb-check checks them
+#                     (needs root; 12 to 17 minutes; KEEP_FRESH_ROOT=1
 #                     keeps the roots)
+#   make deb          Debian packages libnginx-mod-http-scep and scep-agent
+#                     in build/deb/ (dpkg-buildpackage, then lintian)
+#   make deb-check    those packages installed with apt-get on a brand-new
+#                     Debian 12 root: nginx -t, a login, remove and purge
+#                     (needs root; fresh-check runs it too)
 
 NGINX_SRC  ?= /usr/share/nginx/src
 PYTHON     ?= /usr/bin/python3
@@ -59,7 +65,7 @@ $(shell mkdir -p $(BUILD); \
 .SECONDARY: $(UNIT_OBJS)
 
 .PHONY: all module tools unit integration test demo demo-stop deps bench \
-        fuzz asan-integration check-layers fresh-check clean
+        fuzz asan-integration check-layers fresh-check deb deb-check clean
 
 all: module tools
 
@@ -230,7 +236,9 @@ $(ASAN_MODULE): $(ASAN_BUILD)/nginx/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) \
 	$(MAKE) -s -C $(ASAN_BUILD)/nginx -f objs/Makefile modules
 
 # the crash detector's own test is left out: ASan catches the SIGSEGV it
-# sends, so the worker does not die of the signal
+# sends, so the worker does not die of the signal.  Any report fails the
+# run; tools/sanitizer_logs.py says which reports lack their SUMMARY:
+# line (a process that died in the middle of its report).
 asan-integration: $(ASAN_MODULE) tools
 	rm -rf $(ASAN_LOGS)
 	mkdir -p $(ASAN_LOGS)
@@ -244,7 +252,7 @@ asan-integration: $(ASAN_MODULE) tools
 	rc=$$?; \
 	if [ -n "$$(ls $(ASAN_LOGS))" ]; then \
 	    cat $(ASAN_LOGS)/*; \
-	    echo "sanitizer reports: $(ASAN_LOGS)"; \
+	    $(PYTHON) tools/sanitizer_logs.py $(ASAN_LOGS); \
 	    exit 1; \
 	fi; \
 	exit $$rc
@@ -256,6 +264,16 @@ deps:
 # the README's commands on a brand-new Debian 12 (tools/fresh-check.sh)
 fresh-check:
 	bash tools/fresh-check.sh
+
+# Debian packages (tools/deb.sh): installs the build dependencies that
+# debian/control names, builds from a copy of the tree in build/deb/
+deb:
+	sh tools/deb.sh
+
+# make deb's packages on a brand-new Debian 12 root (tools/deb-check.sh,
+# run there by tools/fresh-check.sh --packages)
+deb-check: deb
+	bash tools/fresh-check.sh --packages $(BUILD)/deb
 
 bench: deps
 	$(MAKE) all

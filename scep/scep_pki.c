@@ -187,6 +187,64 @@ scep_pki_ca_release(scep_pki_t *pki, scep_pki_ca_t *ref)
 }
 
 
+int
+scep_pki_use_stored(scep_pki_t *pki)
+{
+    int             current;
+    scep_ca_t      *ca;
+    scep_error_t    err;
+    scep_pki_ca_t  *ref;
+
+    if (pki->store_dir == NULL) {
+        return 0;
+    }
+
+    pthread_mutex_lock(&pki->lock);
+    current = (pki->current != NULL);
+    pthread_mutex_unlock(&pki->lock);
+
+    if (current) {
+        return 0;
+    }
+
+    ca = scep_store_load_ca(pki->store_dir, pki->profile, &err);
+    if (ca == NULL) {
+        return 0;
+    }
+
+    if (X509_cmp_current_time(X509_get0_notAfter(ca->ca)) <= 0) {
+        scep_ca_free(ca);
+        return 0;
+    }
+
+    ref = malloc(sizeof(scep_pki_ca_t));
+    if (ref == NULL) {
+        scep_ca_free(ca);
+        return 0;
+    }
+
+    ref->ca = ca;
+    ref->refs = 1;
+
+    pthread_mutex_lock(&pki->lock);
+
+    if (pki->current == NULL) {
+        pki->current = ref;
+        scep_error_clear(&pki->last);
+        ref = NULL;
+    }
+
+    pthread_mutex_unlock(&pki->lock);
+
+    if (ref != NULL) {
+        scep_pki_ca_unref(ref);
+        return 0;
+    }
+
+    return 1;
+}
+
+
 static void
 scep_pki_ca_unref(scep_pki_ca_t *ref)
 {

@@ -48,6 +48,16 @@ void scep_pki_destroy(scep_pki_t *pki);
  */
 int scep_pki_fetch_ca(scep_pki_t *pki, scep_error_t *err);
 
+/*
+ * Before the first fetch of a process: takes the copy an earlier process
+ * saved in the store, checked as a fetched one is (the pinned
+ * fingerprint, the algorithms) and still valid, so that a worker a
+ * reload has just started enrolls at once rather than answer "no CA
+ * certificate yet" until its own GetCACert returns; the fetch that
+ * follows replaces it.  Reads a small local file: 1 when it was taken.
+ */
+int scep_pki_use_stored(scep_pki_t *pki);
+
 /* The current CA with a reference, or NULL with the reason in err. */
 scep_pki_ca_t *scep_pki_ca_acquire(scep_pki_t *pki, scep_error_t *err);
 void scep_pki_ca_release(scep_pki_t *pki, scep_pki_ca_t *ca);

@@ -10,10 +10,16 @@
 #   run 2, as a user with passwordless sudo, in a second pristine root:
 #                      make demo (its packages install through sudo), the
 #                      agent login, make demo-stop
+#   run 3, as root, in a third pristine root: the Debian packages that
+#                      run 1 built (make deb) installed with apt-get and
+#                      checked, removed and purged (tools/deb-check.sh)
+#
+# With --packages DIR (make deb-check) only run 3, with the packages in
+# DIR, in a root bootstrapped for it.
 #
 # Nothing is cached between runs: each run bootstraps anew and downloads
 # every package.  Within a run, a tarball of the bootstrapped root makes the
-# second root.  The roots are always removed at the end, even after a
+# second and third roots.  The roots are always removed at the end, even after a
 # failure or an interrupt, after every process running inside them is
 # killed and everything mounted below them unmounted; KEEP_FRESH_ROOT=1
 # keeps them (unmounted, with nothing running) to look into.  Logs stay in
@@ -37,12 +43,20 @@ AGENT_CN=alice@example.org
 say() { printf '%s\n' "fresh-check: $*"; }
 die() { printf '%s\n' "fresh-check: $*" >&2; exit 1; }
 
+# --packages DIR: run 3 alone (make deb-check)
+PACKAGES=
+if [ "${1:-}" = --packages ]; then
+    [ -n "${2:-}" ] || die "--packages needs the directory of the .deb files"
+    PACKAGES=$(cd "$2" && pwd) || die "no directory $2"
+    shift 2
+fi
+
 if [ "$(id -u)" -ne 0 ]; then
     command -v sudo >/dev/null \
         || die "needs root (debootstrap, chroot, mount); run it as root"
     say "needs root (debootstrap, chroot, mount): running through sudo"
     exec sudo env KEEP_FRESH_ROOT="${KEEP_FRESH_ROOT:-0}" \
-        bash "$0" "$@"
+        bash "$0" ${PACKAGES:+--packages "$PACKAGES"} "$@"
 fi
 
 
@@ -188,9 +202,13 @@ cleanup() {
     if [ -n "$FAILED_STEP" ]; then
         say "FAILED: $FAILED_STEP (logs: ${LOGS#"$REPO"/})"
         [ "$status" -eq 0 ] && status=1
+    elif [ "$status" -eq 0 ] && [ -n "$PACKAGES" ]; then
+        say "OK: the packages install on a fresh Debian 12, serve a" \
+            "login, and go with remove and purge"
     elif [ "$status" -eq 0 ]; then
         say "OK: make demo and make test work on a fresh Debian 12," \
-            "as root and through sudo"
+            "as root and through sudo; make deb's packages install," \
+            "serve a login, and go with remove and purge"
     fi
     exit "$status"
 }
@@ -515,8 +533,15 @@ fi
 find_mirrors
 ROOT1=$TOP/root-1
 ROOT2=$TOP/root-2
+ROOT3=$TOP/root-3
+DEBS=$TOP/debs                      # the packages run 1 builds
 
-say "Debian root: ${ROOT1#"$REPO"/} (and ${ROOT2#"$REPO"/} for run 2)"
+if [ -n "$PACKAGES" ]; then
+    say "Debian root: ${ROOT3#"$REPO"/}"
+else
+    say "Debian root: ${ROOT1#"$REPO"/} (and ${ROOT2#"$REPO"/}," \
+        "${ROOT3#"$REPO"/} for runs 2 and 3)"
+fi
 say "    debootstrap --variant=minbase $SUITE, mirror $MIRROR"
 suites="$SUITE${UPDATES:+, $SUITE-updates ($UPDATES)}"
 suites="$suites${SECURITY:+, $SUITE-security ($SECURITY)}"
@@ -527,11 +552,58 @@ if [ -n "$(git -C "$REPO" status --porcelain --untracked-files=no)" ]; then
 else
     say "    (committed files only: uncommitted changes would not be used)"
 fi
+[ -z "$PACKAGES" ] || say "packages: ${PACKAGES#"$REPO"/}"
+
+# Run 3: the Debian packages in $1, as an admin installs them: apt-get
+# install of the two .deb files on a machine without them (dependencies
+# from the mirror), then tools/deb-check.sh, whose check and removal run
+# in a network namespace of their own, loopback only (they start nginx on
+# port 80, slapd, scepserver).  The repository (its tools/ and tests/
+# harness) is cloned as in the other runs; nothing is built in this root.
+run3() {
+    local debs=$1 f n=0
+    prepare_root "$ROOT3"
+    mkdir -p "$ROOT3/tmp/ngx-scep-debs"
+    for f in "$debs"/libnginx-mod-http-scep_*.deb "$debs"/scep-agent_*.deb; do
+        [ -f "$f" ] || die "no libnginx-mod-http-scep_*.deb or" \
+            "scep-agent_*.deb in ${debs#"$REPO"/} (make deb)"
+        cp "$f" "$ROOT3/tmp/ngx-scep-debs/"
+        n=$((n + 1))
+    done
+    [ $n -eq 2 ] || die "${debs#"$REPO"/} holds $n packages, not 2"
+    clone_into "$ROOT3" /root/ngx_scep
+    say "run 3: as root in ${ROOT3#"$REPO"/}, packages" \
+        "$(cd "$ROOT3/tmp/ngx-scep-debs" && echo *.deb)"
+    step_in_root "run 3 (root): apt-get install ./*.deb" \
+        "$LOGS/run3-install.log" "$ROOT3" root \
+        "sh ngx_scep/tools/deb-check.sh install /tmp/ngx-scep-debs"
+    step_in_root "run 3 (root): servers of the login check" \
+        "$LOGS/run3-rig.log" "$ROOT3" root "sh ngx_scep/tools/deb-check.sh rig"
+    step "run 3 (root): files, nginx -t, example, a login" \
+        "$LOGS/run3-check.log" \
+        unshare --net sh -c 'ip link set lo up && exec "$@"' sh \
+        chroot "$ROOT3" /usr/sbin/runuser -l root \
+        -c "sh ngx_scep/tools/deb-check.sh check"
+    step "run 3 (root): remove, purge, nginx without it" \
+        "$LOGS/run3-remove.log" \
+        unshare --net sh -c 'ip link set lo up && exec "$@"' sh \
+        chroot "$ROOT3" /usr/sbin/runuser -l root \
+        -c "sh ngx_scep/tools/deb-check.sh remove"
+    dispose_root "$ROOT3"
+}
+
+if [ -n "$PACKAGES" ]; then
+    ROOTS+=("$ROOT3")
+    step "debootstrap --variant=minbase $SUITE" "$LOGS/debootstrap.log" \
+        debootstrap --variant=minbase "$SUITE" "$ROOT3" "$MIRROR"
+    run3 "$PACKAGES"
+    exit 0
+fi
 
 ROOTS+=("$ROOT1")
 step "debootstrap --variant=minbase $SUITE" "$LOGS/debootstrap.log" \
     debootstrap --variant=minbase "$SUITE" "$ROOT1" "$MIRROR"
-step "pristine copy for run 2 (tar)" "$LOGS/tar.log" \
+step "pristine copy for runs 2 and 3 (tar)" "$LOGS/tar.log" \
     tar -C "$ROOT1" --numeric-owner -cpf "$TARBALL" .
 
 # Run 1: root
@@ -555,6 +627,12 @@ step_in_root "run 1 (root): make demo-stop" "$LOGS/run1-demo-stop.log" \
 step "run 1 (root): make test" "$LOGS/run1-test.log" \
     unshare --net sh -c 'ip link set lo up && exec "$@"' sh \
     chroot "$ROOT1" /usr/sbin/runuser -l root -c "cd ngx_scep && make test"
+# the Debian packages, for run 3 (their build dependencies and lintian
+# come from the mirror)
+step_in_root "run 1 (root): make deb" "$LOGS/run1-deb.log" \
+    "$ROOT1" root "cd ngx_scep && make deb"
+mkdir -p "$DEBS"
+cp "$ROOT1"/root/ngx_scep/build/deb/*.deb "$DEBS/"
 dispose_root "$ROOT1"
 
 # Run 2: a user with passwordless sudo, as on a cloud image
@@ -562,7 +640,6 @@ ROOTS+=("$ROOT2")
 mkdir -p "$ROOT2"
 step "run 2: unpack the pristine root" "$LOGS/untar.log" \
     tar -C "$ROOT2" --numeric-owner -xpf "$TARBALL"
-rm -f "$TARBALL"
 prepare_root "$ROOT2"
 step "run 2: install sudo, add user $USER2" "$LOGS/run2-sudo.log" \
     chroot "$ROOT2" /bin/sh -c "
@@ -586,3 +663,12 @@ step "run 2 ($USER2, sudo): agent login to the demo portal" \
 step_in_root "run 2 ($USER2, sudo): make demo-stop" \
     "$LOGS/run2-demo-stop.log" "$ROOT2" "$USER2" \
     "cd ngx_scep && make demo-stop"
+dispose_root "$ROOT2"
+
+# Run 3: make deb's packages on a pristine root
+ROOTS+=("$ROOT3")
+mkdir -p "$ROOT3"
+step "run 3: unpack the pristine root" "$LOGS/untar3.log" \
+    tar -C "$ROOT3" --numeric-owner -xpf "$TARBALL"
+rm -f "$TARBALL"
+run3 "$DEBS"

@@ -12,28 +12,57 @@ import os
 Snapshot = collections.namedtuple("Snapshot", "pid other clients backends")
 Snapshot.__doc__ = """pid; other: sorted list of what is neither a TCP
 connection nor ours to judge by count (files, pipes, listening sockets,
-eventfds); clients: TCP connections whose local port is one of nginx's;
-backends: {remote port: number of connections}."""
+eventfds, "unix socket", and "socket" for any other socket: a TCP socket
+not connected yet, or closed by a reset and not yet by its owner);
+clients: TCP connections whose local port is one of nginx's; backends:
+{remote port: number of connections}."""
 
 _TCP_STATES_LISTEN = "0A"
 
 
-def _tcp_table():
-    """{socket inode: (local port, remote port, state)} for IPv4 and 6."""
+def _tcp_table(wanted):
+    """{socket inode: (local port, remote port, state)} for IPv4 and 6,
+    of the inodes in wanted only (the tables may hold hundreds of
+    thousands of connections in TIME_WAIT after a load: only the inode
+    of each line is looked at, as bytes)."""
+    wanted = {inode.encode() for inode in wanted}
     table = {}
+    if not wanted:
+        return table
     for name in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
-            with open(name) as f:
+            with open(name, "rb") as f:
                 lines = f.read().splitlines()[1:]
         except OSError:
             continue
         for line in lines:
-            fields = line.split()
-            local, remote, state, inode = (fields[1], fields[2], fields[3],
-                                           fields[9])
-            table[inode] = (int(local.rsplit(":", 1)[1], 16),
-                            int(remote.rsplit(":", 1)[1], 16), state)
+            fields = line.split(None, 10)
+            if len(fields) < 10 or fields[9] not in wanted:
+                continue
+            local, remote, state = fields[1], fields[2], fields[3]
+            table[fields[9].decode()] = (
+                int(local.rsplit(b":", 1)[1], 16),
+                int(remote.rsplit(b":", 1)[1], 16), state.decode())
     return table
+
+
+def _unix_sockets(wanted):
+    """The inodes in wanted that are Unix-domain sockets (nginx's
+    channels between master and workers, socketpairs of libraries)."""
+    wanted = {inode.encode() for inode in wanted}
+    found = set()
+    if not wanted:
+        return found
+    try:
+        with open("/proc/net/unix", "rb") as f:
+            lines = f.read().splitlines()[1:]
+    except OSError:
+        return found
+    for line in lines:
+        fields = line.split(None, 7)
+        if len(fields) >= 7 and fields[6] in wanted:
+            found.add(fields[6].decode())
+    return found
 
 
 def snapshot(pid, listen_ports):
@@ -43,13 +72,18 @@ def snapshot(pid, listen_ports):
         names = os.listdir(f"/proc/{pid}/fd")
     except OSError:
         return None
-    tcp = _tcp_table()
-    other, clients, backends = [], 0, collections.Counter()
+    targets = []
     for name in names:
         try:
-            target = os.readlink(f"/proc/{pid}/fd/{name}")
+            targets.append(os.readlink(f"/proc/{pid}/fd/{name}"))
         except OSError:
             continue
+    sockets = [t[len("socket:["):-1] for t in targets
+               if t.startswith("socket:[")]
+    tcp = _tcp_table(sockets)
+    unix = _unix_sockets(sockets)
+    other, clients, backends = [], 0, collections.Counter()
+    for target in targets:
         if target.startswith("socket:["):
             inode = target[len("socket:["):-1]
             entry = tcp.get(inode)
@@ -62,7 +96,7 @@ def snapshot(pid, listen_ports):
                 else:
                     backends[remote] += 1
                 continue
-            other.append("socket")
+            other.append("unix socket" if inode in unix else "socket")
             continue
         if target.startswith("/proc/") or target.startswith("anon_inode:"):
             other.append(target)

@@ -72,7 +72,7 @@ pid logs/nginx.pid;
 {main}
 
 events {{
-    worker_connections 1024;
+    worker_connections {connections};
 }}
 
 http {{
@@ -91,6 +91,12 @@ TOKEN = re.compile(r"@([A-Z][A-Z0-9_]*)@")
 LISTEN = re.compile(r"^\s*listen\s+([^\s;]+)", re.MULTILINE)
 
 
+def _lasting(snap):
+    """What a worker keeps of its descriptors: all but the sockets no
+    table lists (which may be passing)."""
+    return [d for d in snap.other if d != "socket"]
+
+
 class ConfError(RuntimeError):
     """nginx refused a configuration (reload); the message says why."""
 
@@ -100,11 +106,13 @@ class Nginx:
 
     def __init__(self, prefix, http="", main="", workers=1,
                  log_level="info", module=MODULE, tokens=None, conf=None,
-                 preload=()):
+                 preload=(), connections=1024, env=None):
         self.prefix = str(prefix)
         self.module = module
         self.preload = [str(p) for p in preload]
+        self.env = dict(env or {})
         self.workers = workers
+        self.connections = connections
         self.log_level = log_level
         self.tokens = dict(tokens or {})
         self._ports = {}
@@ -112,6 +120,7 @@ class Nginx:
         self.proc = None
         self.expected_log = []
         self.check_descriptors = True
+        self.last_sighup = None
         self._fd_baseline = {}
         self.conf_path = os.path.join(self.prefix, "conf", "nginx.conf")
         self.error_log_path = os.path.join(self.prefix, "logs", "error.log")
@@ -168,7 +177,8 @@ class Nginx:
         load = (f"load_module {self.module};\n" if self.module else "")
         self.write_conf(TEMPLATE.format(
             load_module=load, user=user, workers=self.workers,
-            log_level=self.log_level, main=main, http=http))
+            connections=self.connections, log_level=self.log_level,
+            main=main, http=http))
 
     def write_conf(self, text):
         """Writes a whole configuration (tokens expanded)."""
@@ -193,11 +203,14 @@ class Nginx:
     def _env(self):
         """nginx's environment: ours, plus NGX_SCEP_NGINX_PRELOAD and this
         instance's own preloaded libraries, in that order (a sanitizer
-        runtime must come first)."""
+        runtime must come first), plus this instance's env."""
         libraries = PRELOAD.split() + self.preload
-        if not libraries:
+        if not libraries and not self.env:
             return None
-        return dict(os.environ, LD_PRELOAD=" ".join(libraries))
+        env = dict(os.environ, **self.env)
+        if libraries:
+            env["LD_PRELOAD"] = " ".join(libraries)
+        return env
 
     def test(self):
         """nginx -t on the current configuration: returns (ok, output)."""
@@ -239,7 +252,8 @@ class Nginx:
 
         Returns once new workers run and, with wait_old, the old ones have
         finished (pass wait_old=False while a test keeps requests in
-        flight: old workers finish those first).  Raises ConfError with
+        flight: old workers finish those first); self.last_sighup is when
+        the signal was sent (time.monotonic()).  Raises ConfError with
         nginx's message if the new configuration is refused (the old one
         then keeps serving).
         """
@@ -248,6 +262,7 @@ class Nginx:
             raise ConfError(output)
         old = set(self.worker_pids())
         log_offset = self._log_size()
+        self.last_sighup = time.monotonic()
         os.kill(self.proc.pid, signal.SIGHUP)     # the master only
 
         def settled():
@@ -300,23 +315,38 @@ class Nginx:
 
     def _take_fd_baseline(self, timeout=10.0):
         """What each new worker holds once it has finished starting: its
-        event loop (epoll) exists, and nothing changed in 100 ms."""
+        event loop (epoll) exists, and its files, pipes and listeners did
+        not change in 100 ms, and it has a channel (a Unix socket) to
+        each worker: the master hands it those of workers started after
+        it.
+        Connections do not count: a worker that starts under load (a
+        reload) has clients at once, and at start a worker holds none of
+        its own.  Nor does a TCP socket caught while it is being set up
+        or closed (a "socket" that no table lists): the fewest seen is
+        what the worker keeps."""
         ports = set(self.listen_ports())
         for pid in self.worker_pids():
             if pid in self._fd_baseline:
                 continue
-            last = [None]
+            seen = []
 
             def settled():
                 snap = fds.snapshot(pid, ports)
-                ready = (snap is not None and snap == last[0]
-                         and "anon_inode:[eventpoll]" in snap.other)
-                last[0] = snap
-                return ready or snap is None
+                if snap is None:
+                    return True
+                seen.append(snap)
+                return (len(seen) >= 2
+                        and _lasting(seen[-1]) == _lasting(seen[-2])
+                        and "anon_inode:[eventpoll]" in snap.other
+                        and snap.other.count("unix socket")
+                        >= self._expected_workers())
             procs.wait_until(settled, timeout, f"worker {pid} to start",
                              interval=0.1)
-            if last[0] is not None:
-                self._fd_baseline[pid] = last[0]
+            if seen:
+                sockets = min(s.other.count("socket") for s in seen)
+                self._fd_baseline[pid] = seen[-1]._replace(
+                    other=sorted(_lasting(seen[-1]) + ["socket"] * sockets),
+                    clients=0, backends={})
 
     def descriptor_growth(self):
         """What the workers hold open beyond what they had at start, as
@@ -352,7 +382,13 @@ class Nginx:
             return 0
 
     def _emerg_since(self, offset):
-        text = self.error_log()[offset:]
+        # read from offset only: under load the log grows by megabytes
+        try:
+            with open(self.error_log_path, "rb") as f:
+                f.seek(offset)
+                text = f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
         lines = [l for l in text.splitlines() if "[emerg]" in l]
         return "\n".join(lines)
 

@@ -130,6 +130,24 @@ def _reap(pid):
         pass
 
 
+def _all_threads_stopped(pid):
+    """Whether every thread of pid is stopped (state T), or pid is gone."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return True
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
+                stat = f.read().decode("ascii", "replace")
+        except OSError:
+            continue
+        if stat[stat.rindex(")") + 2:].split()[0] not in ("T", "t", "Z",
+                                                          "X"):
+            return False
+    return True
+
+
 class Proc:
     """One service process, started in its own session, logging to a file."""
 
@@ -182,8 +200,13 @@ class Proc:
         return self.popen is not None and self.popen.poll() is None
 
     def send_signal(self, sig):
-        """Signals the whole process group (a no-op once it is gone)."""
-        if self.popen is None or self.stopped:
+        """Signals the whole process group (a no-op once it is gone).
+
+        Once the leader has exited and been reaped its pid, and so the
+        group id, may belong to another process soon (pids come round
+        within minutes here): the group is then left alone.
+        """
+        if self.popen is None or self.stopped or self.popen.poll() is not None:
             return
         try:
             os.killpg(self.popen.pid, sig)
@@ -246,9 +269,13 @@ class Service:
             self.proc.stop(signal.SIGTERM, timeout)
         self.paused = False
 
-    def pause(self):
+    def pause(self, timeout=5.0):
+        """SIGSTOP, and wait until every thread has stopped: kill()
+        returns before a busy multi-threaded server is actually still."""
         self.proc.send_signal(signal.SIGSTOP)
         self.paused = True
+        wait_until(lambda: _all_threads_stopped(self.proc.pid), timeout,
+                   f"{self.name} to stop (SIGSTOP)", interval=0.01)
 
     def resume(self):
         self.proc.send_signal(signal.SIGCONT)

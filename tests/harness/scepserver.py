@@ -145,6 +145,20 @@ class ScepServer(procs.Service):
             pass
         return found
 
+    def sign_failures(self, since=0):
+        """How often this CA failed to sign a CSR (its log from offset
+        since on): micromdm's file depot is not safe for concurrent
+        requests, and one of two requests at once may find its serial
+        file being written ("open .../serial: file exists"); the agent
+        then gets the CA's FAILURE (403)."""
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            f.seek(since)
+            return f.read().count('msg="failed to sign CSR"')
+
+    def log_size(self):
+        """The log's length now: a since for sign_failures()."""
+        return os.path.getsize(self.log_path)
+
     def checkpoint(self):
         """The seq of the last record: records(since=checkpoint()) later
         gives only what a test caused."""

@@ -10,7 +10,8 @@
                         with its own CA (ended after the test)
     nginx               make(http="", main="", workers=1, log_level="info",
                         load_module=True, tokens=None, conf=None,
-                        preload=()) -> an nginx.Nginx, not started; every
+                        preload=(), connections=1024, env=None)
+                        -> an nginx.Nginx, not started; every
                         instance is stopped after the test, which fails if
                         a worker crashed, if the error log has an [alert]
                         or [crit] line the test did not expect
@@ -24,6 +25,10 @@
     responder           make(*options) -> a started pending_responder
                         (harness.responder.Responder), ended after the
                         test
+    figures             figures(text): a line of what the test measured
+                        (requests, failures by kind, latencies, memory),
+                        shown in the "figures" section at the end of the
+                        run, whatever pytest's -q, -s or -r options
 
 Logs stay in pytest's temp directory (the path is in every start error).
 """
@@ -141,13 +146,15 @@ def nginx(tmp_path, module_path):
     instances = []
 
     def make(http="", main="", workers=1, log_level="info",
-             load_module=True, tokens=None, conf=None, preload=()):
+             load_module=True, tokens=None, conf=None, preload=(),
+             connections=1024, env=None):
         prefix = tmp_path / f"nginx-{len(instances) + 1}"
         server = nginx_mod.Nginx(
             prefix, http=http, main=main, workers=workers,
             log_level=log_level,
             module=module_path if load_module else None,
-            tokens=tokens, conf=conf, preload=preload)
+            tokens=tokens, conf=conf, preload=preload,
+            connections=connections, env=env)
         instances.append(server)
         return server
 
@@ -195,3 +202,30 @@ def responder(responder_program, tmp_path):
     yield make
     for r in started:
         r.stop()
+
+
+# -- figures ------------------------------------------------------------
+
+# (test id, line) in the order measured; printed by pytest_terminal_summary
+_FIGURES = []
+
+
+@pytest.fixture
+def figures(request):
+    """figures(text): records a line of the test's measurements for the
+    "figures" section of the run's summary (kept if the test fails)."""
+    def record(text):
+        _FIGURES.append((request.node.nodeid, str(text)))
+    return record
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _FIGURES:
+        return
+    terminalreporter.section("figures")
+    last = None
+    for nodeid, text in _FIGURES:
+        if nodeid != last:
+            terminalreporter.write_line(nodeid)
+            last = nodeid
+        terminalreporter.write_line(f"    {text}")

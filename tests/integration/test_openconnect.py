@@ -392,9 +392,10 @@ def assert_refused_by_gateway(result, gw, verify):
     assert result.returncode == 1, output
     assert "COOKIE=" not in result.stdout
     assert "Failed to complete authentication" in output
-    seen = [r for r in gateway.records(gw) if r["status"] == "200"]
-    assert seen, gateway.records(gw)
-    assert re.fullmatch(verify, seen[-1]["verify"]), seen[-1]
+    # nginx writes the line when the request ends, maybe after the answer
+    seen = gateway.wait_for_record(gw, "/ssl-vpn/login.esp")
+    assert seen["status"] == "200", gateway.records(gw)
+    assert re.fullmatch(verify, seen["verify"]), seen
 
 
 def test_gateway_refuses_a_certificate_of_another_ca(

@@ -21,6 +21,7 @@
 #include <openssl/pem.h>
 
 #include "scep/scep_certs.h"
+#include "scep/scep_pki.h"
 #include "scep/scep_store.h"
 #include "tests/unit/scep_test_ca.h"
 
@@ -259,6 +260,54 @@ test_ca_load_checks_like_a_fetch(void **state)
 }
 
 
+/* A new worker starts from the stored copy, checked as a fetch is. */
+
+static void
+test_pki_starts_from_the_stored_ca(void **state)
+{
+    scep_ca_t       *ca;
+    scep_pki_t      *pki;
+    scep_error_t     err;
+    scep_pki_ca_t   *ref;
+    scep_profile_t   p;
+
+    (void) state;
+
+    ca = ndes_ca();
+    assert_int_equal(scep_store_save_ca(fx.dir, "corp", ca, &err), 0);
+    scep_ca_free(ca);
+
+    profile_for(&p, "corp", fx.ra_enc, 0);
+    pki = scep_pki_create(&p, fx.dir, &err);
+    assert_non_null(pki);
+
+    assert_null(scep_pki_ca_acquire(pki, &err));
+    assert_int_equal(scep_pki_use_stored(pki), 1);
+
+    ref = scep_pki_ca_acquire(pki, &err);
+    assert_non_null(ref);
+    assert_int_equal(X509_cmp(ref->ca->ca, fx.ca), 0);
+    scep_pki_ca_release(pki, ref);
+
+    /* once there is a CA, the stored copy is not read again */
+    assert_int_equal(scep_pki_use_stored(pki), 0);
+    scep_pki_destroy(pki);
+
+    /* a copy the pinned fingerprint does not match is not used */
+    profile_for(&p, "corp", fx.cert, 0);
+    pki = scep_pki_create(&p, fx.dir, &err);
+    assert_int_equal(scep_pki_use_stored(pki), 0);
+    assert_null(scep_pki_ca_acquire(pki, &err));
+    scep_pki_destroy(pki);
+
+    /* nor is anything without a store */
+    profile_for(&p, "corp", NULL, 0);
+    pki = scep_pki_create(&p, NULL, &err);
+    assert_int_equal(scep_pki_use_stored(pki), 0);
+    scep_pki_destroy(pki);
+}
+
+
 static void
 test_single_ca_replaces_ra_file(void **state)
 {
@@ -450,6 +499,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_ca_round_trip, make_store,
                                         remove_store),
         cmocka_unit_test_setup_teardown(test_ca_load_checks_like_a_fetch,
+                                        make_store, remove_store),
+        cmocka_unit_test_setup_teardown(test_pki_starts_from_the_stored_ca,
                                         make_store, remove_store),
         cmocka_unit_test_setup_teardown(test_single_ca_replaces_ra_file,
                                         make_store, remove_store),
