@@ -273,6 +273,7 @@ ngx_http_scep_create_main_conf(ngx_conf_t *cf)
      *
      *     smcf->store = NULL;
      *     smcf->pending = NULL;
+     *     smcf->pending_store = NULL;
      */
 
     smcf->pending_size = NGX_CONF_UNSET;
@@ -394,7 +395,8 @@ ngx_http_scep_postconfiguration(ngx_conf_t *cf)
 /*
  * What needs the whole configuration: scep_admin's store, the thread
  * pool for the workers' own background work (the http level's
- * scep_thread_pool), the shared memory for pending enrollments.
+ * scep_thread_pool), where pending enrollments are kept (sealed in
+ * scep_store, or in shared memory).
  */
 
 static ngx_int_t
@@ -431,6 +433,10 @@ ngx_http_scep_main_complete(ngx_conf_t *cf, ngx_http_scep_main_conf_t *smcf)
                                             ? &top->thread_pool_name
                                             : &name);
     if (smcf->thread_pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_scep_pending_store_init_conf(cf, smcf) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -592,7 +598,11 @@ ngx_http_scep_init_process(ngx_cycle_t *cycle)
     /* before any task: a task's counters are found through its slot */
     ngx_http_scep_status_worker_init(cycle, smcf);
 
-    return ngx_http_scep_worker_init(cycle, smcf);
+    if (ngx_http_scep_worker_init(cycle, smcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_scep_pending_store_start(cycle, smcf);
 }
 
 

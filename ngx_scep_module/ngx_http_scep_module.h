@@ -17,6 +17,7 @@
 #include "portal/portal.h"
 #include "portal/portal_admin.h"
 #include "scep/scep_keyring.h"
+#include "scep/scep_pending.h"
 #include "scep/scep_pki.h"
 #include "scep/scep_profile.h"
 
@@ -30,6 +31,9 @@
 
 /* A login is answered within this, whatever the queue and backends do. */
 #define NGX_HTTP_SCEP_LOGIN_TIMEOUT  30000
+
+/* How long a pending enrollment is kept, in seconds (scep_pending_cache). */
+#define NGX_HTTP_SCEP_PENDING_TTL    (24 * 3600)
 
 
 typedef struct ngx_http_scep_block_s  ngx_http_scep_block_t;
@@ -164,7 +168,10 @@ typedef struct {
 
     ssize_t                    pending_size; /* scep_pending_cache */
     time_t                     pending_ttl;
-    ngx_http_scep_pending_t   *pending;
+
+    /* where pending enrollments are kept: one of them, or neither */
+    ngx_http_scep_pending_t   *pending;       /* shared memory */
+    scep_pending_store_t      *pending_store; /* sealed, in scep_store */
 
     /*
      * scep_key_file: shared with the CA's verifier and other portals;
@@ -325,6 +332,15 @@ ngx_int_t ngx_http_scep_pending_put(ngx_http_scep_pending_t *pending,
 void ngx_http_scep_pending_delete(ngx_http_scep_pending_t *pending,
     const char *key);
 ngx_uint_t ngx_http_scep_pending_count(ngx_http_scep_pending_t *pending);
+
+/* ngx_http_scep_pending_store.c */
+ngx_int_t ngx_http_scep_pending_store_init_conf(ngx_conf_t *cf,
+    ngx_http_scep_main_conf_t *smcf);
+ngx_int_t ngx_http_scep_pending_store_start(ngx_cycle_t *cycle,
+    ngx_http_scep_main_conf_t *smcf);
+void ngx_http_scep_pending_store_keep(ngx_http_scep_main_conf_t *smcf,
+    ngx_thread_pool_t *tp, const char *key, const char *user,
+    const u_char *data, size_t len, ngx_log_t *log);
 
 /* ngx_http_scep_admin.c */
 char *ngx_http_scep_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);

@@ -2,7 +2,10 @@
 /*
  * Enrollments the CA left PENDING, kept in shared memory until the user
  * logs in again (through any worker): the serialized transaction, with
- * its private key, found by a hash of profile and username.
+ * its private key, found by a hash of profile and username.  A reload
+ * keeps them, a restart does not, and no other portal sees them: with
+ * scep_store and scep_key_file they are kept sealed on disk instead
+ * (ngx_http_scep_pending_store.c), and this zone is not made.
  *
  * Only the event loop touches this memory.  Entries expire, the oldest
  * make room for new ones, and every entry is wiped before it is freed.
@@ -20,7 +23,6 @@
 
 
 #define NGX_HTTP_SCEP_PENDING_SIZE  (1024 * 1024)
-#define NGX_HTTP_SCEP_PENDING_TTL   (24 * 3600)
 #define NGX_HTTP_SCEP_PENDING_MAX   (64 * 1024)
 
 
@@ -103,7 +105,10 @@ ngx_http_scep_pending_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* The zone exists only when a profile enrolls for its users. */
+/*
+ * The zone exists only when a profile enrolls for its users, and they
+ * are not kept in scep_store.
+ */
 
 ngx_int_t
 ngx_http_scep_pending_init_conf(ngx_conf_t *cf,
@@ -123,7 +128,7 @@ ngx_http_scep_pending_init_conf(ngx_conf_t *cf,
         }
     }
 
-    if (!enroll) {
+    if (!enroll || smcf->pending_store != NULL) {
         return NGX_OK;
     }
 

@@ -3,12 +3,14 @@
  * The portal's endpoints: prelogin.esp answers at once; getconfig.esp
  * reads the login form and hands it to the core on a thread pool.
  *
- * A login is one job (directory, profile, subject, settings), or two in
- * enroll mode: between them the event loop looks up the user's pending
- * enrollment in shared memory, which a pool thread may not touch.  Both
- * run under one deadline, scep_login_timeout, counted from the moment
- * the form has been read: a login is answered by then, however long the
- * pool's queue or the backends take.
+ * A login is one job (directory, profile, subject, settings; in enroll
+ * mode with a sealed store, also reading, resuming and writing back the
+ * user's pending enrollment), or two in enroll mode without one: between
+ * them the event loop looks up the user's pending enrollment in shared
+ * memory, which a pool thread may not touch.  Both run under one
+ * deadline, scep_login_timeout, counted from the moment the form has
+ * been read: a login is answered by then, however long the pool's queue
+ * or the backends take.
  */
 
 
@@ -21,19 +23,28 @@
 #include "ngx_http_scep_module.h"
 #include "ngx_http_scep_job.h"
 #include "ngx_http_scep_status.h"
+#include "portal/portal_pending.h"
 
 
 typedef struct {
-    const portal_t        *portal;
-    dir_t                 *dir;
-    gp_login_t             login;
-    portal_session_t      *session;
-    const scep_profile_t  *profile;        /* enroll mode */
-    scep_pki_t            *pki;
-    char                  *pending_key;
-    u_char                *resume;         /* a pending enrollment */
-    size_t                 resume_len;
-    portal_result_t        result;
+    const portal_t              *portal;
+    dir_t                       *dir;
+    gp_login_t                   login;
+    portal_session_t            *session;
+    const scep_profile_t        *profile;        /* enroll mode */
+    scep_pki_t                  *pki;
+    ngx_http_scep_main_conf_t   *smcf;
+
+    /* shared memory: what the loop found between the two jobs */
+    char                        *pending_key;
+    u_char                      *resume;
+    size_t                       resume_len;
+
+    /* a sealed store: what the job did with the user's record */
+    const scep_pending_store_t  *store;
+    portal_pending_report_t      stored;
+
+    portal_result_t              result;
 } ngx_http_scep_login_t;
 
 
@@ -50,6 +61,8 @@ static void ngx_http_scep_finish_late(ngx_http_request_t *r, void *data);
 static void ngx_http_scep_login_expired(ngx_http_request_t *r);
 static ngx_int_t ngx_http_scep_login_pending(ngx_http_request_t *r,
     ngx_http_scep_login_t *login, ngx_uint_t answered);
+static void ngx_http_scep_login_stored(ngx_http_request_t *r,
+    ngx_http_scep_login_t *login);
 static void ngx_http_scep_answer(ngx_http_request_t *r,
     portal_result_t *res);
 static void ngx_http_scep_busy(ngx_http_request_t *r);
@@ -292,6 +305,8 @@ ngx_http_scep_getconfig_body(ngx_http_request_t *r)
 
     login->portal = slcf->portal;
     login->dir = ngx_http_scep_worker_dir(slcf->directory);
+    login->smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
+    login->store = login->smcf->pending_store;
 
     if (ngx_http_scep_job_deadline(r, slcf->login_timeout,
                                    ngx_http_scep_login_expired)
@@ -331,13 +346,33 @@ ngx_http_scep_begin_run(void *data)
     /* the password is not needed beyond the directory */
     gp_login_free(&login->login);
 
-    if (login->session != NULL
-        && portal_session_pending_key(login->session) == NULL)
-    {
+    if (login->session == NULL) {
+        return;
+    }
+
+    if (portal_session_pending_key(login->session) == NULL) {
         portal_login_finish(login->session, NULL, NULL, 0, &login->result);
         portal_session_free(login->session);
         login->session = NULL;
+        return;
     }
+
+    if (login->store == NULL) {
+        /* the loop looks up the pending enrollment in shared memory */
+        return;
+    }
+
+    /*
+     * The profile's PKI state: what this worker made at its start, read
+     * only, and kept until its pool threads have ended.
+     */
+    login->profile = portal_session_profile(login->session);
+    login->pki = ngx_http_scep_worker_pki(login->smcf, login->profile);
+
+    portal_login_finish_stored(login->session, login->pki, login->store,
+                               &login->result, &login->stored);
+
+    /* the session stays: finish_late() names the record by it */
 }
 
 
@@ -358,6 +393,15 @@ ngx_http_scep_begin_done(ngx_http_request_t *r, void *data)
                                   &login->result);
 
     if (login->session == NULL) {
+        ngx_http_scep_answer(r, &login->result);
+        return;
+    }
+
+    if (login->store != NULL) {
+        /* enroll mode, done in the job */
+        ngx_http_scep_status_certificate(login->profile, login->result.kind);
+        ngx_http_scep_login_stored(r, login);
+        ngx_http_scep_worker_keys_refill(login->smcf, login->profile);
         ngx_http_scep_answer(r, &login->result);
         return;
     }
@@ -400,7 +444,11 @@ ngx_http_scep_begin_done(ngx_http_request_t *r, void *data)
 }
 
 
-/* The login's deadline answered meanwhile: what it cost is counted. */
+/*
+ * The login's deadline answered meanwhile: what it cost is counted, and
+ * an enrollment that ran in this job (a sealed store) is kept as one
+ * that ran in a job of its own.
+ */
 
 static void
 ngx_http_scep_begin_late(ngx_http_request_t *r, void *data)
@@ -413,6 +461,10 @@ ngx_http_scep_begin_late(ngx_http_request_t *r, void *data)
 
     ngx_http_scep_status_backends(slcf->directory, login->dir,
                                   &login->result);
+
+    if (login->store != NULL && login->session != NULL) {
+        ngx_http_scep_finish_late(r, data);
+    }
 }
 
 
@@ -461,6 +513,7 @@ ngx_http_scep_finish_late(ngx_http_request_t *r, void *data)
     ngx_http_scep_login_t  *login = data;
 
     portal_result_t            *res;
+    ngx_http_scep_loc_conf_t   *slcf;
     ngx_http_scep_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_scep_module);
@@ -473,7 +526,27 @@ ngx_http_scep_finish_late(ngx_http_request_t *r, void *data)
                   "scep audit: client=%V late=1 %s", &r->connection->addr_text,
                   res->audit ? res->audit : "result=failed");
 
-    if (ngx_http_scep_login_pending(r, login, 0) == NGX_OK) {
+    if (login->store != NULL) {
+        ngx_http_scep_login_stored(r, login);
+
+        if (portal_pending_fate(res, 0) == PORTAL_PENDING_KEEP
+            && !login->stored.kept)
+        {
+            slcf = ngx_http_get_module_loc_conf(r, ngx_http_scep_module);
+
+            /* the task says whether it could */
+            ngx_http_scep_pending_store_keep(smcf, slcf->thread_pool,
+                portal_session_pending_key(login->session), res->user,
+                res->pending, res->pending_len, r->connection->log);
+
+        } else if (login->stored.kept) {
+            ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                          "scep portal: the login of \"%s\" had timed out; "
+                          "its pending request is kept for the user's next "
+                          "login", res->user);
+        }
+
+    } else if (ngx_http_scep_login_pending(r, login, 0) == NGX_OK) {
         ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "scep portal: the login of \"%s\" had timed out; its "
                       "%s is kept for the user's next login", res->user,
@@ -488,10 +561,9 @@ ngx_http_scep_finish_late(ngx_http_request_t *r, void *data)
 
 
 /*
- * What becomes of the user's pending enrollment: a request the CA left
- * pending is kept, so is a certificate the agent did not receive
- * (answered: 0); one the CA has decided on is dropped; after a mere
- * failure to reach the CA it stays, to be resumed.  NGX_OK: kept.
+ * What becomes of the user's pending enrollment in shared memory, by
+ * portal_pending_fate(): answered 0 when the agent did not receive the
+ * answer.  NGX_OK: kept.
  */
 
 static ngx_int_t
@@ -508,22 +580,45 @@ ngx_http_scep_login_pending(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    if (res->pending != NULL
-        && (res->kind == PORTAL_RESULT_PENDING
-            || (res->kind == PORTAL_RESULT_ISSUED && !answered)))
-    {
+    switch (portal_pending_fate(res, answered)) {
+
+    case PORTAL_PENDING_KEEP:
         return ngx_http_scep_pending_put(smcf->pending, login->pending_key,
                                          res->pending, res->pending_len,
                                          r->connection->log);
-    }
 
-    if (res->kind == PORTAL_RESULT_ISSUED
-        || res->kind == PORTAL_RESULT_REFUSED)
-    {
+    case PORTAL_PENDING_DROP:
         ngx_http_scep_pending_delete(smcf->pending, login->pending_key);
+        return NGX_DECLINED;
+
+    default:
+        return NGX_DECLINED;
+    }
+}
+
+
+/* What the job could not do with the user's record in scep_store. */
+
+static void
+ngx_http_scep_login_stored(ngx_http_request_t *r,
+    ngx_http_scep_login_t *login)
+{
+    portal_pending_report_t  *st;
+
+    st = &login->stored;
+
+    if (st->read_err.code != SCEP_OK) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "scep portal: the pending request of \"%s\" cannot "
+                      "be resumed, the login starts anew: %s",
+                      login->result.user, st->read_err.message);
     }
 
-    return NGX_DECLINED;
+    if (st->write_err.code != SCEP_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "scep portal: the pending request of \"%s\": %s",
+                      login->result.user, st->write_err.message);
+    }
 }
 
 

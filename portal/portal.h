@@ -56,6 +56,9 @@ typedef struct {
  *   key = portal_session_pending_key(s)  enroll mode: which pending
  *                                    transaction to look for, else NULL
  *   portal_login_finish(s, pki, ...) settings, or the certificate
+ *                                    (portal_login_finish_stored() of
+ *                                    portal_pending.h reads and writes
+ *                                    back the pending transaction itself)
  *   portal_session_free(s)
  */
 typedef struct portal_session_s  portal_session_t;

@@ -53,8 +53,8 @@ typedef struct portal_result_s {
      * Enroll mode, PENDING: the transaction to resume on the user's next
      * login.  ISSUED: the finished transaction, to keep for the next
      * login only when this answer cannot reach the agent.  It holds the
-     * private key: keep it only in the portal's memory and free it with
-     * portal_result_free().
+     * private key: keep it only in the portal's memory or sealed
+     * (scep/scep_seal.h), and free it with portal_result_free().
      */
     unsigned char        *pending;
     size_t                pending_len;

@@ -18,6 +18,8 @@
 #define SCEP_KEY_LABEL_ID         "ngx_scep key id"
 #define SCEP_KEY_LABEL_CHALLENGE  "ngx_scep bound challenge v1"
 #define SCEP_KEY_LABEL_TICKET     "ngx_scep proxy ticket v1"
+#define SCEP_KEY_LABEL_SEAL       "ngx_scep sealed record v1"
+#define SCEP_KEY_LABEL_NAME       "ngx_scep record name v1"
 
 #define SCEP_KEY_NEW_LEN          32
 
@@ -112,7 +114,11 @@ scep_keyring_add_secret(scep_keyring_t *ring, const unsigned char *secret,
         || scep_key_derive(secret, len, SCEP_KEY_LABEL_CHALLENGE,
                            k->challenge, sizeof(k->challenge)) != 0
         || scep_key_derive(secret, len, SCEP_KEY_LABEL_TICKET, k->ticket,
-                           sizeof(k->ticket)) != 0)
+                           sizeof(k->ticket)) != 0
+        || scep_key_derive(secret, len, SCEP_KEY_LABEL_SEAL, k->seal,
+                           sizeof(k->seal)) != 0
+        || scep_key_derive(secret, len, SCEP_KEY_LABEL_NAME, k->name,
+                           sizeof(k->name)) != 0)
     {
         OPENSSL_cleanse(k, sizeof(scep_key_t));
         scep_error_set(err, SCEP_ERR_INTERNAL, "key_file",

@@ -8,7 +8,8 @@
  * bytes once decoded, as "openssl rand -base64 32" or "scep-verify
  * --new-key FILE" make it.  What signs is never the file's key itself
  * but keys derived from it, one per use (HMAC-SHA-256 of a label), so
- * that a ticket can never pass for a challenge.
+ * that a ticket can never pass for a challenge, nor a sealed record's
+ * key reveal anything of the others.
  */
 
 #ifndef SCEP_KEYRING_H
@@ -30,6 +31,8 @@ typedef struct {
     unsigned char  id[SCEP_KEY_ID_LEN];             /* names it in logs */
     unsigned char  challenge[SCEP_KEY_DERIVED_LEN]; /* bound challenges */
     unsigned char  ticket[SCEP_KEY_DERIVED_LEN];    /* proxy tickets */
+    unsigned char  seal[SCEP_KEY_DERIVED_LEN];      /* sealed records */
+    unsigned char  name[SCEP_KEY_DERIVED_LEN];      /* their file names */
 } scep_key_t;
 
 typedef struct {

@@ -234,3 +234,74 @@ scep_store_remove(const char *dir, const char *file, scep_error_t *err)
 
     return 0;
 }
+
+
+int
+scep_store_shred(const char *dir, const char *file, scep_error_t *err)
+{
+    int            fd, rc, saved;
+    char           path[PATH_MAX];
+    off_t          at;
+    size_t         n;
+    ssize_t        w;
+    struct stat    st;
+    unsigned char  zeros[4096];
+
+    if (scep_store_path(path, sizeof(path), dir, file, err) != 0) {
+        return -1;
+    }
+
+    fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0) {
+        if (errno == ENOENT) {
+            return 0;
+        }
+
+        /* not ours to overwrite (a link, say): removed all the same */
+        return scep_store_remove(dir, file, err);
+    }
+
+    /* the name goes first: no reader opens the zeros by it */
+    rc = 0;
+
+    if (unlink(path) != 0 && errno != ENOENT) {
+        saved = errno;
+        rc = scep_error_set(err, SCEP_ERR_FILE, "store",
+                            "cannot remove %.64s from the store %.128s: %s",
+                            file, dir, strerror(saved));
+    }
+
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+        && st.st_size <= SCEP_STORE_FILE_MAX)
+    {
+        memset(zeros, 0, sizeof(zeros));
+
+        for (at = 0; at < st.st_size; at += (off_t) n) {
+            n = sizeof(zeros);
+
+            if ((off_t) n > st.st_size - at) {
+                n = (size_t) (st.st_size - at);
+            }
+
+            w = pwrite(fd, zeros, n, at);
+
+            if (w < 0 && errno == EINTR) {
+                n = 0;
+                continue;
+            }
+
+            if (w <= 0) {
+                break;
+            }
+
+            n = (size_t) w;
+        }
+
+        (void) fdatasync(fd);
+    }
+
+    close(fd);
+
+    return rc;
+}

@@ -1,6 +1,6 @@
 /*
  * Files of the certificate store: whole-file atomic writes and bounded
- * reads.  Internal to scep_store*.c.
+ * reads.  Internal to scep_store*.c and scep_pending.c.
  */
 
 #ifndef SCEP_STORE_FILE_H
@@ -30,6 +30,13 @@ int scep_store_read(const char *dir, const char *file, char **data,
 
 /* Removes dir/file; a missing file is fine. */
 int scep_store_remove(const char *dir, const char *file, scep_error_t *err);
+
+/*
+ * Removes dir/file and overwrites what it held with zeros, so that less
+ * of it lingers on the disk (no promise on copy-on-write or journaled
+ * data); a missing file is fine.
+ */
+int scep_store_shred(const char *dir, const char *file, scep_error_t *err);
 
 
 #endif /* SCEP_STORE_FILE_H */
