@@ -84,13 +84,6 @@ ngx_http_scep_pki_start(ngx_cycle_t *cycle, ngx_http_scep_main_conf_t *smcf,
         return NULL;
     }
 
-    if (scep_pki_use_stored(pki->state)) {
-        ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
-                      "scep_profile \"%V\": the CA certificate kept in "
-                      "scep_store is used until it is fetched again",
-                      &prof->block.name);
-    }
-
     ngx_http_scep_task_init(&pki->fetch, ngx_http_scep_pki_fetch_run,
                             ngx_http_scep_pki_fetch_done, pki, cycle->log);
     ngx_http_scep_task_init(&pki->refill, ngx_http_scep_pki_refill_run,

@@ -258,11 +258,12 @@ portal_admin_enroll(const portal_admin_request_t *req, X509_NAME *subject,
     res->profile = req->profile;
 
     if (req->pki == NULL) {
-        portal_admin_answer(res, 500, PORTAL_LOG_ERR, "the profile has no PKI state");
+        portal_admin_answer(res, 500, PORTAL_LOG_ERR,
+                            "the profile has no PKI state");
         return NULL;
     }
 
-    *ca = scep_pki_ca_acquire(req->pki, &err);
+    *ca = scep_pki_ca_for_enrollment(req->pki, &err);
     if (*ca == NULL) {
         res->pki_error = err.code;
 

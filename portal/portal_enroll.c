@@ -72,7 +72,7 @@ portal_enroll(portal_session_t *s, scep_pki_t *pki,
         return;
     }
 
-    ca = scep_pki_ca_acquire(pki, &err);
+    ca = scep_pki_ca_for_enrollment(pki, &err);
 
     if (ca == NULL && err.code == SCEP_ERR_CA_FINGERPRINT) {
         /* waiting would not help: the administrator must act */

@@ -91,6 +91,9 @@ scep_pki_fetch_ca(scep_pki_t *pki, scep_error_t *err)
     scep_ca_t      *ca;
     scep_pki_ca_t  *ref, *old;
 
+    /* enrollments need not wait for the network: see scep_pki.h */
+    (void) scep_pki_use_stored(pki);
+
     ca = scep_client_fetch_ca(pki->profile, err);
 
     if (ca != NULL && pki->store_dir != NULL
@@ -184,6 +187,23 @@ scep_pki_ca_release(scep_pki_t *pki, scep_pki_ca_t *ref)
         scep_ca_free(ref->ca);
         free(ref);
     }
+}
+
+
+scep_pki_ca_t *
+scep_pki_ca_for_enrollment(scep_pki_t *pki, scep_error_t *err)
+{
+    scep_pki_ca_t  *ca;
+
+    ca = scep_pki_ca_acquire(pki, err);
+
+    if (ca == NULL && err->code != SCEP_ERR_CA_FINGERPRINT
+        && scep_pki_use_stored(pki))
+    {
+        ca = scep_pki_ca_acquire(pki, err);
+    }
+
+    return ca;
 }
 
 

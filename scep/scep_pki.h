@@ -50,17 +50,25 @@ int scep_pki_fetch_ca(scep_pki_t *pki, scep_error_t *err);
 
 /*
  * Before the first fetch of a process: takes the copy an earlier process
- * saved in the store, checked as a fetched one is (the pinned
- * fingerprint, the algorithms) and still valid, so that a worker a
- * reload has just started enrolls at once rather than answer "no CA
- * certificate yet" until its own GetCACert returns; the fetch that
- * follows replaces it.  Reads a small local file: 1 when it was taken.
+ * (or another portal sharing the store) saved, checked as a fetched one
+ * is (the pinned fingerprint, the algorithms) and still valid, so that a
+ * worker a reload has just started enrolls at once rather than answer
+ * "no CA certificate yet" until its own GetCACert returns; the fetch
+ * that follows replaces it.  Blocking (it reads the store, which may be
+ * a network file system): 1 when it was taken.
  */
 int scep_pki_use_stored(scep_pki_t *pki);
 
 /* The current CA with a reference, or NULL with the reason in err. */
 scep_pki_ca_t *scep_pki_ca_acquire(scep_pki_t *pki, scep_error_t *err);
 void scep_pki_ca_release(scep_pki_t *pki, scep_pki_ca_t *ca);
+
+/*
+ * For an enrollment, blocking: the current CA, or before the process's
+ * first fetch has succeeded, the copy kept in the store.
+ */
+scep_pki_ca_t *scep_pki_ca_for_enrollment(scep_pki_t *pki,
+    scep_error_t *err);
 
 /* A key for one request: from the pool when one is ready, else new. */
 EVP_PKEY *scep_pki_key(scep_pki_t *pki, scep_error_t *err);
