@@ -88,8 +88,12 @@ def test_directory_killed_and_restarted_under_load(nginx, slapd, figures):
     try:
         wait_logins(load_, 2, 500 * SCALE, "logins before the kill",
                     alive=server.proc.running)
-        killed = time.monotonic()
+        # a login that a worker takes between these two may still
+        # succeed: "before" ends before the first, "away" starts after
+        # the second, when slapd is gone for sure
+        killing = time.monotonic()
         slapd.proc.stop(signal.SIGKILL, 5)
+        killed = time.monotonic()
         wait_logins(load_, 3, 200 * SCALE, "logins while slapd is away",
                     alive=server.proc.running)
         restarting = time.monotonic()
@@ -101,7 +105,7 @@ def test_directory_killed_and_restarted_under_load(nginx, slapd, figures):
         load_.stop()
 
     outcomes = load_.outcomes
-    before = [o for o in outcomes if o.end < killed]
+    before = [o for o in outcomes if o.end < killing]
     # sent once slapd was gone, answered before it was back
     away = [o for o in outcomes if o.start > killed and o.end < restarting]
     after = [o for o in outcomes if o.start > back]
@@ -158,8 +162,10 @@ def test_ca_killed_and_restarted_under_enroll_load(nginx, slapd, scepserver,
     try:
         wait_logins(load_, 2, 8 * SCALE, "enrollments before the kill",
                     alive=server.proc.running)
-        killed = time.monotonic()
+        # as above: between these two a login may still be served
+        killing = time.monotonic()
         scepserver.proc.stop(signal.SIGKILL, 5)
+        killed = time.monotonic()
         wait_logins(load_, 3, 8 * SCALE, "logins while the CA is away",
                     alive=server.proc.running)
         restarting = time.monotonic()
@@ -173,11 +179,11 @@ def test_ca_killed_and_restarted_under_enroll_load(nginx, slapd, scepserver,
         load_.stop(timeout=60)
 
     outcomes = load_.outcomes
-    before = [o for o in outcomes if o.end < killed]
+    before = [o for o in outcomes if o.end < killing]
     away = [o for o in outcomes if o.start > killed and o.end < restarting]
     after = [o for o in outcomes if o.start > back]
     first, last = recovery(outcomes, back)
-    cut = [o for o in outcomes if o.start <= killed <= o.end]
+    cut = [o for o in outcomes if o.start <= killed and o.end >= killing]
 
     # what the CA issued, by host id (the CN), against what agents got
     issued = {}
