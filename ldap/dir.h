@@ -54,9 +54,10 @@ typedef enum {
  *
  * (Samba 4.17 and slapd 2.5 were seen doing so; Active Directory is
  * documented to.  slapd says accountLocked only with ppolicy_use_lockout;
- * without it a locked account looks like a wrong password.)  A state that a wrong password also gets reveals
- * nothing about the password, but tells that the account exists: it is
- * reported as DIR_ERR_BAD_CREDENTIALS, with account set for the log.
+ * without it a locked account looks like a wrong password.)  A state
+ * that a wrong password also gets reveals nothing about the password,
+ * but tells that the account exists: it is reported as
+ * DIR_ERR_BAD_CREDENTIALS, with account set for the log.
  * The others come only after the password was proven right: they are
  * DIR_ERR_ACCOUNT with password_verified set, and the user may be told.
  */

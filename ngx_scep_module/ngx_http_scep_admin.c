@@ -217,7 +217,7 @@ ngx_http_scep_admin_run(void *data)
     }
 
     portal_admin_issue(job->profiles, job->nprofiles, job->store,
-                   (char *) job->body.data, job->body.len, &job->result);
+                       (char *) job->body.data, job->body.len, &job->result);
 }
 
 
@@ -248,7 +248,8 @@ ngx_http_scep_admin_done(ngx_http_request_t *r, void *data)
     }
 
     if (res->status >= 500 && res->reason[0]) {
-        level = (res->log_level == PORTAL_LOG_WARN) ? NGX_LOG_WARN : NGX_LOG_ERR;
+        level = (res->log_level == PORTAL_LOG_WARN) ? NGX_LOG_WARN
+                                                     : NGX_LOG_ERR;
         ngx_log_error(level, r->connection->log, 0, "scep admin: %s",
                       res->reason);
     }

@@ -300,6 +300,9 @@ ngx_int_t ngx_http_scep_refs_resolve(ngx_conf_t *cf,
 /* ngx_http_scep_portal.c */
 ngx_int_t ngx_http_scep_portal_handler(ngx_http_request_t *r);
 
+/* ngx_http_scep_login.c */
+void ngx_http_scep_login_body(ngx_http_request_t *r);
+
 /* ngx_http_scep_worker.c */
 ngx_int_t ngx_http_scep_worker_init(ngx_cycle_t *cycle,
     ngx_http_scep_main_conf_t *smcf);
@@ -361,7 +364,10 @@ ngx_int_t ngx_http_scep_mask_ticket(ngx_pool_t *pool, ngx_str_t *s,
     ngx_uint_t request_line);
 
 /* ngx_http_scep_reply.c */
+extern ngx_str_t  ngx_http_scep_xml_type;
 ngx_int_t ngx_http_scep_allow(ngx_http_request_t *r, const char *methods);
+ngx_int_t ngx_http_scep_agent_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message);
 ngx_int_t ngx_http_scep_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, const char *body, size_t len, ngx_uint_t secret);
 ngx_int_t ngx_http_scep_retry_after(ngx_http_request_t *r, ngx_uint_t secs);

@@ -17,6 +17,11 @@
 static void ngx_http_scep_wipe(void *data);
 
 
+/* What the agent endpoints answer: GlobalProtect's documents are XML. */
+ngx_str_t  ngx_http_scep_xml_type =
+    ngx_string("application/xml; charset=utf-8");
+
+
 /*
  * Gathers the body into one buffer of our own: it may sit in several
  * buffers, or in a temporary file when it is large.  NGX_DECLINED when
@@ -254,4 +259,45 @@ ngx_http_scep_wipe(void *data)
     ngx_buf_t  *b = data;
 
     OPENSSL_cleanse(b->start, b->end - b->start);
+}
+
+
+/*
+ * An error answer for an agent: <response status="error"> with the
+ * message, which the status line and X-Private-Pan-Globalprotect carry
+ * too (ngx_http_scep_reason()).
+ */
+
+ngx_int_t
+ngx_http_scep_agent_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *message)
+{
+    ngx_int_t  rc;
+    gp_buf_t   buf;
+
+    if (r->request_body == NULL) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+
+    if (ngx_http_scep_reason(r, status, message) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    gp_buf_init(&buf, 0);
+    gp_render_error(&buf, message);
+
+    if (buf.failed) {
+        gp_buf_free(&buf);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_scep_send(r, status, &ngx_http_scep_xml_type, buf.data,
+                            buf.len, 0);
+
+    gp_buf_free(&buf);
+
+    return rc;
 }

@@ -82,8 +82,8 @@ portal_admin_issue(const portal_admin_profile_t *profiles, size_t nprofiles,
     res->pki_usec = -1;
 
     if (gp_form_parse(body, len, &form, &ferr) != 0) {
-        portal_admin_answer(res, gp_code_http_status(ferr.code), PORTAL_LOG_INFO,
-                        ferr.message);
+        portal_admin_answer(res, gp_code_http_status(ferr.code),
+                            PORTAL_LOG_INFO, ferr.message);
         portal_admin_audit(res, "refused", &req, NULL, NULL);
         return;
     }
@@ -124,7 +124,7 @@ portal_admin_issue(const portal_admin_profile_t *profiles, size_t nprofiles,
     {
         sk_X509_free(chain);
         portal_admin_answer(res, 500, PORTAL_LOG_ERR,
-                        chain ? err.message : "out of memory");
+                            chain ? err.message : "out of memory");
         goto done;
     }
 
@@ -149,7 +149,7 @@ done:
         }
 
         portal_admin_audit(res, res->status == 201 ? "issued" : "refused", &req,
-                       text, NULL);
+                           text, NULL);
     }
 
     if (ca != NULL) {
@@ -192,8 +192,8 @@ portal_admin_read(const portal_admin_profile_t *profiles, size_t nprofiles,
         || !scep_store_name_valid(req->name))
     {
         portal_admin_answer(res, 400, PORTAL_LOG_INFO,
-                        "name must be 1 to 64 characters of A-Z a-z 0-9 "
-                        ". _ - (no spaces)");
+                            "name must be 1 to 64 characters of A-Z a-z 0-9 "
+                            ". _ - (no spaces)");
         req->name = NULL;
         return -1;
     }
@@ -209,7 +209,7 @@ portal_admin_read(const portal_admin_profile_t *profiles, size_t nprofiles,
 
     if (req->profile == NULL) {
         portal_admin_answer(res, 400, PORTAL_LOG_INFO,
-                        "profile must name a scep_profile");
+                            "profile must name a scep_profile");
         return -1;
     }
 
@@ -268,8 +268,9 @@ portal_admin_enroll(const portal_admin_request_t *req, X509_NAME *subject,
         res->pki_error = err.code;
 
         /* waiting helps, unless the CA does not match its fingerprint */
-        portal_admin_answer(res, err.code == SCEP_ERR_CA_FINGERPRINT ? 502 : 503,
-                        PORTAL_LOG_WARN, err.message);
+        portal_admin_answer(res,
+                            err.code == SCEP_ERR_CA_FINGERPRINT ? 502 : 503,
+                            PORTAL_LOG_WARN, err.message);
         return NULL;
     }
 
@@ -289,7 +290,7 @@ portal_admin_enroll(const portal_admin_request_t *req, X509_NAME *subject,
         res->pki_usec = portal_clock_usec(&start);
         res->pki_error = err.code;
         portal_admin_answer(res, err.code == SCEP_ERR_HTTP_TIMEOUT ? 504 : 502,
-                        PORTAL_LOG_ERR, err.message);
+                            PORTAL_LOG_ERR, err.message);
         return NULL;
     }
 
@@ -325,9 +326,9 @@ portal_admin_enroll(const portal_admin_request_t *req, X509_NAME *subject,
 
     } else {
         portal_admin_answer(res,
-                        err.code == SCEP_ERR_HTTP_TIMEOUT ? 504
-                        : err.code == SCEP_ERR_FAILURE ? 403 : 502,
-                        PORTAL_LOG_ERR, err.message);
+                            err.code == SCEP_ERR_HTTP_TIMEOUT ? 504
+                            : err.code == SCEP_ERR_FAILURE ? 403 : 502,
+                            PORTAL_LOG_ERR, err.message);
     }
 
     scep_transaction_free(pending);
@@ -405,8 +406,8 @@ portal_admin_saved(const portal_admin_request_t *req, X509 *cert,
 /* {"error": "..."}; the message is logged too, at level. */
 
 static void
-portal_admin_answer(portal_admin_result_t *res, int status, portal_log_level_t level,
-    const char *message)
+portal_admin_answer(portal_admin_result_t *res, int status,
+    portal_log_level_t level, const char *message)
 {
     size_t    len;
     gp_buf_t  b;

@@ -44,7 +44,7 @@ portal_audit_compose(const portal_audit_t *a, const X509_NAME *subject,
 
     if (a->user != NULL) {
         portal_audit_value(&b, "user", a->user->username,
-                       strlen(a->user->username));
+                           strlen(a->user->username));
         portal_audit_groups(&b, a->user);
 
         /* the password policy's warnings, for the helpdesk */
@@ -60,7 +60,8 @@ portal_audit_compose(const portal_audit_t *a, const X509_NAME *subject,
 
     if (a->profile != NULL) {
         gp_buf_add_str(&b, " profile=");
-        portal_audit_value(&b, NULL, a->profile->name, strlen(a->profile->name));
+        portal_audit_value(&b, NULL, a->profile->name,
+                           strlen(a->profile->name));
         gp_buf_printf(&b, " mode=%s challenge=%s",
                       scep_mode_name(a->profile->mode),
                       scep_challenge_name(a->profile->challenge));

@@ -49,8 +49,8 @@ static void portal_enroll_pending(portal_session_t *s, portal_enrollment_t *e,
     portal_result_t *res);
 static STACK_OF(X509) *portal_enroll_chain(const scep_ca_t *ca);
 static char *portal_enroll_chain_pem(STACK_OF(X509) *chain);
-static void portal_enroll_describe(portal_session_t *s, X509 *cert, char *not_after,
-    size_t size);
+static void portal_enroll_describe(portal_session_t *s, X509 *cert,
+    char *not_after, size_t size);
 static void portal_enroll_internal(portal_result_t *res, const char *why);
 
 
@@ -212,8 +212,8 @@ portal_enroll_resume(portal_session_t *s, const scep_ca_t *ca,
 
 
 static void
-portal_enroll_issued(portal_session_t *s, const scep_ca_t *ca, portal_enrollment_t *e,
-    portal_result_t *res)
+portal_enroll_issued(portal_session_t *s, const scep_ca_t *ca,
+    portal_enrollment_t *e, portal_result_t *res)
 {
     char                   subject[1024], not_after[32], *pem;
     gp_buf_t               buf;
@@ -419,7 +419,8 @@ portal_enroll_chain_pem(STACK_OF(X509) *chain)
 
 
 static void
-portal_enroll_describe(portal_session_t *s, X509 *cert, char *not_after, size_t size)
+portal_enroll_describe(portal_session_t *s, X509 *cert, char *not_after,
+    size_t size)
 {
     char            *hex;
     BIGNUM          *bn;
