@@ -8,7 +8,7 @@
  * restart or another portal does not.
  *
  * Logins read and write their records in their own job
- * (ngx_http_scep_portal.c).  Here: the choice, a sweep of expired
+ * (ngx_http_scep_login.c).  Here: the choice, a sweep of expired
  * records now and then, and a certificate whose login had timed out,
  * kept by a task of the worker's own.  Every file operation runs on a
  * thread pool.
