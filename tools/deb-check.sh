@@ -86,10 +86,13 @@ conf_example() {
         -keyout $WORK/placeholder.key -out $WORK/placeholder.crt 2>/dev/null
     # (a word that starts with scep/, not the one in .../mscep/mscep.dll)
     for f in $(cat /etc/nginx/nginx.conf /etc/nginx/scep/*.conf \
-               | grep -oE '(^|[[:space:]])scep/[A-Za-z0-9._-]+' \
+               | grep -oE '(^|[[:space:]])scep/[A-Za-z0-9._/-]+' \
                | tr -d ' \t' | sort -u); do
         [ -e "/etc/nginx/$f" ] && continue
+        mkdir -p "$(dirname "/etc/nginx/$f")"
         case $f in
+            # scep_key_file: random bytes in base64, as the README makes it
+            scep/keys/*) (umask 077; openssl rand -base64 32 >"/etc/nginx/$f") ;;
             *.password) echo placeholder-Secret >"/etc/nginx/$f" ;;
             *.key) cp $WORK/placeholder.key "/etc/nginx/$f" ;;
             *) cp $WORK/placeholder.crt "/etc/nginx/$f" ;;
