@@ -6,10 +6,12 @@
 # repository's committed HEAD into it, and runs there:
 #
 #   run 1, as root:    make demo, an agent login against the demo portal,
-#                      make demo-stop, make test
+#                      the openconnect command make demo printed (bob's
+#                      certificate through the portal to the demo's
+#                      gateway), make demo-stop, make test
 #   run 2, as a user with passwordless sudo, in a second pristine root:
 #                      make demo (its packages install through sudo), the
-#                      agent login, make demo-stop
+#                      agent login, the openconnect command, make demo-stop
 #   run 3, as root, in a third pristine root: the Debian packages that
 #                      run 1 built (make deb) installed with apt-get and
 #                      checked, removed and purged (tools/deb-check.sh)
@@ -488,6 +490,30 @@ agent_login() {
     echo "certificate $out/cert.pem: CN=$AGENT_CN"
 }
 
+# gateway_login ROOT USER REPO_DIR LOG_OF_MAKE_DEMO: the openconnect command
+# that make demo printed, pasted as it stands (it takes bob's certificate
+# from the sample agent through the portal to the demo's gateway), run by
+# USER; exit 0 and the gateway's cookie for bob
+gateway_login() {
+    local root=$1 user=$2 dir=$3 demo_log=$4 cmd out rc
+    # "  echo PASSWORD | openconnect --protocol=gp --authenticate \"
+    # "       ... \"   (up to the first line without a backslash)
+    cmd=$(sed -n '/^  echo .* | openconnect --protocol=gp /,/[^\\]$/p' \
+          "$demo_log")
+    [ -n "$cmd" ] || { echo "no openconnect command in $demo_log"; return 1; }
+    printf '%s\n' "$cmd" | sed 's/^  echo [^ ]* |/$ echo ... |/'
+    rc=0
+    out=$(in_root "$root" "$user" "cd $dir && $cmd" 2>&1) || rc=$?
+    # the cookie is the session's credential: its shape is checked, the
+    # log shows only its fields' names
+    printf '%s\n' "$out" | sed "s/^COOKIE='\(.*\)'$/COOKIE=(hidden)/"
+    [ $rc -eq 0 ] || { echo "openconnect failed (exit $rc)"; return 1; }
+    printf '%s\n' "$out" | grep "^COOKIE='" | grep -Eq "authcookie=[0-9a-f]{32}" \
+        && printf '%s\n' "$out" | grep "^COOKIE='" | grep -Eq "(^|&)user=bob(&|'$)" \
+        || { echo "no cookie for bob in openconnect's output"; return 1; }
+    echo "openconnect: the gateway's cookie for bob"
+}
+
 
 # -- the run ---------------------------------------------------------------
 
@@ -495,7 +521,7 @@ agent_login() {
 if [ "${1:-}" = --call ]; then
     shift
     case $1 in
-        agent_login) "$@"; exit ;;
+        agent_login|gateway_login) "$@"; exit ;;
         *) die "--call: unknown function $1" ;;
     esac
 fi
@@ -617,6 +643,9 @@ step_in_root "run 1 (root): make demo" "$LOGS/run1-demo.log" \
     "$ROOT1" root "cd ngx_scep && make demo"
 step "run 1 (root): agent login to the demo portal" "$LOGS/run1-agent.log" \
     agent_login "$ROOT1" root /root/ngx_scep "$LOGS/run1-demo.log"
+step "run 1 (root): openconnect with bob's certificate" \
+    "$LOGS/run1-openconnect.log" \
+    gateway_login "$ROOT1" root /root/ngx_scep "$LOGS/run1-demo.log"
 step_in_root "run 1 (root): make demo-stop" "$LOGS/run1-demo-stop.log" \
     "$ROOT1" root "cd ngx_scep && make demo-stop"
 # make test in a network namespace of its own (loopback only): a chroot
@@ -659,6 +688,10 @@ step_in_root "run 2 ($USER2, sudo): make demo" "$LOGS/run2-demo.log" \
 step "run 2 ($USER2, sudo): agent login to the demo portal" \
     "$LOGS/run2-agent.log" \
     agent_login "$ROOT2" "$USER2" "/home/$USER2/ngx_scep" \
+    "$LOGS/run2-demo.log"
+step "run 2 ($USER2, sudo): openconnect, bob's certificate" \
+    "$LOGS/run2-openconnect.log" \
+    gateway_login "$ROOT2" "$USER2" "/home/$USER2/ngx_scep" \
     "$LOGS/run2-demo.log"
 step_in_root "run 2 ($USER2, sudo): make demo-stop" \
     "$LOGS/run2-demo-stop.log" "$ROOT2" "$USER2" \
