@@ -495,7 +495,7 @@ agent_login() {
 # from the sample agent through the portal to the demo's gateway), run by
 # USER; exit 0 and the gateway's cookie for bob
 gateway_login() {
-    local root=$1 user=$2 dir=$3 demo_log=$4 cmd out rc
+    local root=$1 user=$2 dir=$3 demo_log=$4 cmd out rc cookie
     # "  echo PASSWORD | openconnect --protocol=gp --authenticate \"
     # "       ... \"   (up to the first line without a backslash)
     cmd=$(sed -n '/^  echo .* | openconnect --protocol=gp /,/[^\\]$/p' \
@@ -504,12 +504,13 @@ gateway_login() {
     printf '%s\n' "$cmd" | sed 's/^  echo [^ ]* |/$ echo ... |/'
     rc=0
     out=$(in_root "$root" "$user" "cd $dir && $cmd" 2>&1) || rc=$?
-    # the cookie is the session's credential: its shape is checked, the
-    # log shows only its fields' names
+    # the cookie is the session's credential: its fields are checked here,
+    # the log shows it hidden
     printf '%s\n' "$out" | sed "s/^COOKIE='\(.*\)'$/COOKIE=(hidden)/"
     [ $rc -eq 0 ] || { echo "openconnect failed (exit $rc)"; return 1; }
-    printf '%s\n' "$out" | grep "^COOKIE='" | grep -Eq "authcookie=[0-9a-f]{32}" \
-        && printf '%s\n' "$out" | grep "^COOKIE='" | grep -Eq "(^|&)user=bob(&|'$)" \
+    cookie=$(printf '%s\n' "$out" | grep "^COOKIE='") || cookie=
+    printf '%s\n' "$cookie" | grep -Eq "authcookie=[0-9a-f]{32}" \
+        && printf '%s\n' "$cookie" | grep -Eq "(^COOKIE='|&)user=bob(&|'$)" \
         || { echo "no cookie for bob in openconnect's output"; return 1; }
     echo "openconnect: the gateway's cookie for bob"
 }
