@@ -107,8 +107,13 @@ def test_clients_leave_while_their_job_runs(nginx, slapd, scepserver,
     def form(n):
         return portal.login(USERS[n % 4], **{"host-id": f"leave-{n}"})
 
+    # the logins before and after, one at a time in enroll mode: micromdm's
+    # file depot answers FAILURE now and then to requests that come at
+    # once (its serial file), which is not what this test is about
+    clients = 1 if backend == "scepserver" else 4
+
     # warm: the directory's connections are open, the baseline is taken
-    warm = load.Load(server.port, form, clients=4, limit=8,
+    warm = load.Load(server.port, form, clients=clients, limit=8,
                      timeout=60).run(120)
     assert load.tally(warm.outcomes) == {"200": 8}
     before = quiet_snapshot(server)
@@ -147,7 +152,7 @@ def test_clients_leave_while_their_job_runs(nginx, slapd, scepserver,
                      interval=0.05)
     after = quiet_snapshot(server)
     # and the worker still serves
-    again = load.Load(server.port, form, clients=4, limit=8,
+    again = load.Load(server.port, form, clients=clients, limit=8,
                       timeout=60).run(120)
 
     figures(f"{backend} frozen, 12 logins on a pool of 4 threads, every "
