@@ -132,7 +132,13 @@ def test_clients_leave_while_their_job_runs(nginx, slapd, scepserver,
             procs.wait_until(
                 lambda: snapshot(server).backends.get(scepserver.port, 0)
                 >= 4, 60, "4 enrollments at the CA", interval=0.05)
-        during, rss_during = snapshot(server), rss(server)
+        # the twelve logins' connections, once the status page's own (the
+        # in_progress look just before) is closed too
+        looks = []
+        procs.wait_until(
+            lambda: looks.append(snapshot(server)) or looks[-1].clients
+            == 12, 10, "12 client connections", interval=0.05)
+        during, rss_during = looks[-1], rss(server)
         for n, login in enumerate(logins):
             login.leave(reset=n % 2 == 0)
     finally:
