@@ -220,6 +220,10 @@ def depot_issued(scepserver, unit):
     return issued
 
 
+def common_name(cert):
+    return cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+
+
 def delivered(outcome):
     """The certificate a 200 answer carries, opened as an agent does."""
     element = ET.fromstring(outcome.body).find("scep-certificate")
@@ -271,19 +275,19 @@ def test_reloads_under_load_enroll(nginx, slapd, scepserver, figures):
         if o.status == 200:
             cert = delivered(o)
             got.setdefault(cert.serial_number, []).append(cert)
-    issued = depot_issued(scepserver, unit)
     # micromdm's depot may write a certificate and then fail on its serial
     # file (its race), answering FAILURE: that agent was told 403, and the
     # certificate never left the CA; anything else not delivered was lost
     refused_ids = {f"agent-{o.seq}" for o in answered if o.status == 403}
-    not_delivered, failed_at_ca = {}, {}
-    for s, v in issued.items():
-        if s in got:
-            continue
-        cns = {c.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
-               for _, c in v}
-        target = failed_at_ca if cns <= refused_ids else not_delivered
-        target[s] = [line for line, _ in v]
+    issued, failed_at_ca = {}, []
+    for s, v in depot_issued(scepserver, unit).items():
+        for line, cert in v:
+            if common_name(cert) in refused_ids:
+                failed_at_ca.append(line)
+            else:
+                issued.setdefault(s, []).append((line, cert))
+    not_delivered = {s: [line for line, _ in v] for s, v in issued.items()
+                     if s not in got}
     figures(f"enroll, 2 workers, 8 clients, {RELOADS} reloads: "
             f"{load.describe(load_.outcomes)}; "
             f"{len(load_.outcomes) / elapsed:.1f} enrollments/s over "
