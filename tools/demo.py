@@ -226,6 +226,16 @@ def shown(path):
     return path if rel.startswith("..") else rel
 
 
+def openconnect_command():
+    """openconnect as the user can type it: Debian installs it in
+    /usr/sbin, which is not on an ordinary user's PATH."""
+    on_path = shutil.which("openconnect")
+    if on_path:
+        return "openconnect"
+    return shutil.which("openconnect", path="/usr/sbin:/sbin") \
+        or "openconnect"
+
+
 def describe(state, ldap, ca, portal):
     rel = shown(STATE_DIR)
     url = state["portal_url"].rstrip("/")
@@ -234,6 +244,7 @@ def describe(state, ldap, ca, portal):
     groups = ", ".join(directory.USERS[user]["groups"])
     bob_password = directory.USERS["bob"]["password"]
     bob_dir = shown(os.path.join(STATE_DIR, "agent-bob"))
+    openconnect = openconnect_command()
     print(f"""\
 ngx_scep demo is running (configuration, data and logs in {rel}/)
 
@@ -259,7 +270,7 @@ Try:
 
 bob's certificate, from the sample agent above, takes a real GlobalProtect
 client through the portal to the gateway, which prints its cookie:
-  echo {bob_password} | openconnect --protocol=gp --authenticate \\
+  echo {bob_password} | {openconnect} --protocol=gp --authenticate \\
        --servercert {state['portal_pin']} \\
        --certificate {bob_dir}/cert.pem --sslkey {bob_dir}/key.pem \\
        --user=bob --passwd-on-stdin {url}/

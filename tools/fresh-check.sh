@@ -496,9 +496,9 @@ agent_login() {
 # USER; exit 0 and the gateway's cookie for bob
 gateway_login() {
     local root=$1 user=$2 dir=$3 demo_log=$4 cmd out rc cookie
-    # "  echo PASSWORD | openconnect --protocol=gp --authenticate \"
+    # "  echo PASSWORD | [/usr/sbin/]openconnect --protocol=gp ... \"
     # "       ... \"   (up to the first line without a backslash)
-    cmd=$(sed -n '/^  echo .* | openconnect --protocol=gp /,/[^\\]$/p' \
+    cmd=$(sed -n '/^  echo .* | [^ ]*openconnect --protocol=gp /,/[^\\]$/p' \
           "$demo_log")
     [ -n "$cmd" ] || { echo "no openconnect command in $demo_log"; return 1; }
     printf '%s\n' "$cmd" | sed 's/^  echo [^ ]* |/$ echo ... |/'
