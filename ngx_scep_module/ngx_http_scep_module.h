@@ -326,6 +326,7 @@ void ngx_http_scep_pki_stop(ngx_http_scep_pki_t *pki);
 /* ngx_http_scep_pending.c */
 char *ngx_http_scep_pending_cache(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+ngx_uint_t ngx_http_scep_has_enroll_profile(ngx_http_scep_main_conf_t *smcf);
 ngx_int_t ngx_http_scep_pending_init_conf(ngx_conf_t *cf,
     ngx_http_scep_main_conf_t *smcf);
 u_char *ngx_http_scep_pending_get(ngx_http_scep_pending_t *pending,

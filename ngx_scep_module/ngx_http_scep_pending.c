@@ -110,23 +110,34 @@ ngx_http_scep_pending_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
  * are not kept in scep_store.
  */
 
+/* pending requests exist in enroll mode only */
+ngx_uint_t
+ngx_http_scep_has_enroll_profile(ngx_http_scep_main_conf_t *smcf)
+{
+    ngx_uint_t                 i;
+    ngx_http_scep_profile_t  **profiles;
+
+    profiles = smcf->profiles.elts;
+
+    for (i = 0; i < smcf->profiles.nelts; i++) {
+        if (profiles[i]->profile.mode == SCEP_MODE_ENROLL) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 ngx_int_t
 ngx_http_scep_pending_init_conf(ngx_conf_t *cf,
     ngx_http_scep_main_conf_t *smcf)
 {
     ngx_str_t                  name = ngx_string("scep_pending");
-    ngx_uint_t                 i, enroll;
+    ngx_uint_t                 enroll;
     ngx_shm_zone_t            *shm_zone;
-    ngx_http_scep_profile_t  **profiles;
 
-    profiles = smcf->profiles.elts;
-    enroll = 0;
-
-    for (i = 0; i < smcf->profiles.nelts; i++) {
-        if (profiles[i]->profile.mode == SCEP_MODE_ENROLL) {
-            enroll = 1;
-        }
-    }
+    enroll = ngx_http_scep_has_enroll_profile(smcf);
 
     if (!enroll || smcf->pending_store != NULL) {
         return NGX_OK;

@@ -77,18 +77,10 @@ ngx_http_scep_pending_store_init_conf(ngx_conf_t *cf,
 {
     size_t                     len;
     u_char                    *dir;
-    ngx_uint_t                 i, enroll;
+    ngx_uint_t                 enroll;
     scep_pending_store_t      *store;
-    ngx_http_scep_profile_t  **profiles;
 
-    profiles = smcf->profiles.elts;
-    enroll = 0;
-
-    for (i = 0; i < smcf->profiles.nelts; i++) {
-        if (profiles[i]->profile.mode == SCEP_MODE_ENROLL) {
-            enroll = 1;
-        }
-    }
+    enroll = ngx_http_scep_has_enroll_profile(smcf);
 
     if (!enroll || smcf->store == NULL || !smcf->keys_from_files) {
         return NGX_OK;
