@@ -169,6 +169,7 @@ CURRENT_STEP=
 STEP_PGID=0
 STEP_T0=0
 FAILED_STEP=
+FAILED_LOG=
 STEP_NAMES=()
 STEP_TIMES=()
 STEP_RESULTS=()
@@ -190,6 +191,18 @@ summary() {
     printf '  %-52s %9s\n' "total" "$(duration $((SECONDS - STARTED)))"
 }
 
+# The reasons a failed step gives, last of all (a reader of a long run
+# often sees only its end): the test failures pytest named and the
+# assertions that ended them
+failure_reasons() {
+    local reasons
+    reasons=$(grep -E '^(FAILED |ERROR |E   )' "$1" | head -n 40) || true
+    [ -n "$reasons" ] || return 0
+    echo
+    echo "fresh-check: why the step failed (from ${1#"$REPO"/}):"
+    printf '%s\n' "$reasons" | cut -c1-300 | sed 's/^/  /'
+}
+
 cleanup() {
     local status=$? root
     trap '' INT TERM HUP
@@ -201,6 +214,9 @@ cleanup() {
     done
     rm -f "$TARBALL"
     [ ${#STEP_NAMES[@]} -gt 0 ] && summary
+    if [ -n "$FAILED_LOG" ]; then
+        failure_reasons "$FAILED_LOG"
+    fi
     if [ -n "$FAILED_STEP" ]; then
         say "FAILED: $FAILED_STEP (logs: ${LOGS#"$REPO"/})"
         [ "$status" -eq 0 ] && status=1
@@ -269,6 +285,7 @@ step() {
     if [ "$rc" -ne 0 ]; then
         STEP_RESULTS+=("FAILED (exit $rc)")
         FAILED_STEP=$name
+        FAILED_LOG=$log
         say "[$name] FAILED (exit $rc) after" \
             "$(duration $((SECONDS - STEP_T0))); last lines of" \
             "${log#"$REPO"/}:"

@@ -125,3 +125,11 @@ def growth(before, after, backend_limit):
             problems.append(f"{n} connections to port {port} (its pools "
                             f"keep at most {backend_limit})")
     return problems
+
+
+def difference(before, after):
+    """What differs between two snapshots' other descriptors, as
+    {"opened": [...], "closed": [...]}."""
+    b, a = collections.Counter(before.other), collections.Counter(after.other)
+    return {"opened": sorted((a - b).elements()),
+            "closed": sorted((b - a).elements())}

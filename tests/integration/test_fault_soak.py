@@ -9,8 +9,9 @@ OpenSSL's tables), then each worker's resident memory and descriptors
 are read, the soak runs, and they are read again once the clients are
 gone (and once halfway, for the figures).
 
-Descriptors: exactly the same files, pipes, sockets and listeners; no
-client connection left; directory connections within the pools' size.
+Descriptors: no file, pipe, socket or listener that was not open
+before; no client connection left; directory connections within the
+pools' size.
 
 Memory: each worker's RSS may grow by RSS_BOUND_KIB, a hundred bytes
 for each login of its share of the soak (half of 40,000: 1.9 MiB).  A
@@ -64,22 +65,34 @@ def sanitizer_env():
             + "quarantine_size_mb=0:thread_local_quarantine_size_kb=0"}
 
 
+# looks at the workers' descriptors that must agree before a snapshot
+# counts, LOOK_INTERVAL apart: a second in all
+STABLE_LOOKS = 5
+LOOK_INTERVAL = 0.25
+
+
 def quiet(server):
     """{worker: (rss KiB, descriptors, fds.Snapshot)} once nothing is in
-    progress, no client connection is left, and two looks 50 ms apart
+    progress, no client connection is left, and looks over a second
     agree on each worker's descriptors (a directory connection that its
-    pool lets go may still be closing)."""
+    pool lets go may still be closing; one fresh-root run saw a
+    descriptor held for longer than 50 ms and gone a few seconds
+    later)."""
     ports = set(server.listen_ports())
     looks = []
 
     def idle():
         if load.in_progress(server.port) != 0:
+            looks.clear()
             return False
         looks.append({pid: fds.snapshot(pid, ports)
                       for pid in server.worker_pids()})
+        recent = looks[-STABLE_LOOKS:]
         return (all(s.clients == 0 for s in looks[-1].values())
-                and len(looks) >= 2 and looks[-1] == looks[-2])
-    procs.wait_until(idle, 20, "the workers to be idle", interval=0.05)
+                and len(recent) == STABLE_LOOKS
+                and all(look == recent[0] for look in recent))
+    procs.wait_until(idle, 30, "the workers to be idle",
+                     interval=LOOK_INTERVAL)
     return {pid: (load.rss_kib(pid), len(snap.other) + snap.clients
                   + sum(snap.backends.values()), snap)
             for pid, snap in looks[-1].items()}
@@ -143,6 +156,10 @@ def test_soak_keeps_memory_and_descriptors(nginx, slapd, figures):
                 + " -> ".join("-" if s is None else
                               f"{s[1]} (backends {s[2].backends})"
                               for s in steps))
+        if after.get(pid) and after[pid][2].other != before[pid][2].other:
+            figures(f"worker {pid}: descriptors other than connections, "
+                    f"before and after the soak: "
+                    f"{fds.difference(before[pid][2], after[pid][2])}")
 
     assert load.tally(warm.outcomes) == {"200": len(warm.outcomes)}
     assert all(sum(s[2].backends.values()) == limit
@@ -150,9 +167,10 @@ def test_soak_keeps_memory_and_descriptors(nginx, slapd, figures):
     assert soak.unanswered() == [] and soak2.unanswered() == []
     assert load.tally(outcomes) == {"200": SOAK}
     assert sorted(after) == sorted(before), "a worker was replaced"
+    # a leak is what grew; a descriptor open before and closed since is
+    # named in the figures, not judged (it leaks nothing)
     for pid, (rss, count, snap) in after.items():
         rss0, count0, snap0 = before[pid]
         assert fds.growth(snap0, snap, limit) == [], pid
-        assert sorted(snap.other) == sorted(snap0.other), pid
-        assert count == count0, (pid, count0, count)
+        assert count <= count0, (pid, count0, count)
         assert rss - rss0 <= RSS_BOUND_KIB, (pid, rss0, rss)
