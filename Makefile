@@ -17,7 +17,7 @@
 #   make fresh-check  make demo and make test on a brand-new Debian 12 root
 #                     (debootstrap), as root and as a user with sudo, and
 #                     make deb's packages as make deb-check checks them
-#                     (needs root; about 22 minutes; KEEP_FRESH_ROOT=1
+#                     (needs root; about 24 minutes; KEEP_FRESH_ROOT=1
 #                     keeps the roots)
 #   make deb          Debian packages libnginx-mod-http-scep and scep-agent
 #                     in build/deb/ (dpkg-buildpackage, then lintian)
